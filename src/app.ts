@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./env.ts";
+import { scimJson } from "./http/respond.ts";
+import { bearerAuth } from "./middleware/auth.ts";
+import { discovery } from "./routes/discovery.ts";
+import { users } from "./routes/users.ts";
+import { errorBody, ScimError } from "./scim/errors.ts";
+
+function scimApi() {
+  const api = new Hono<AppEnv>();
+  api.use("*", bearerAuth);
+  api.route("/Users", users);
+  api.route("/", discovery);
+  return api;
+}
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  // The same API at /scim/v2 (the Tenant URL we hand out) and /scim (what some clients assume).
+  app.route("/scim/v2", scimApi());
+  app.route("/scim", scimApi());
+
+  app.notFound((c) => {
+    // A known path with an unsupported method is a 405, anything else a 404.
+    const known = /^\/scim(\/v2)?\/(Users|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
+      new URL(c.req.url).pathname,
+    );
+    const error = known
+      ? new ScimError(405, `${c.req.method} is not supported here`)
+      : new ScimError(404, "no such endpoint");
+    return scimJson(c, errorBody(error.toData()), error.status);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ScimError) {
+      const headers: Record<string, string> = err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim"' } : {};
+      return scimJson(c, errorBody(err.toData()), err.status, headers);
+    }
+    console.error(JSON.stringify({ level: "error", message: err.message, stack: err.stack }));
+    return scimJson(c, errorBody({ status: 500, detail: "internal error" }), 500);
+  });
+  return app;
+}

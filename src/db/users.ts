@@ -1,0 +1,146 @@
+import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
+import type { StorageMap } from "../scim/filter/compile.ts";
+import { userResourceType } from "../scim/schema/resource-type.ts";
+import type { StoredResource } from "../scim/serialize.ts";
+import type { ScimData } from "../scim/validate.ts";
+import type { Database } from "./client.ts";
+import { userEmails, users } from "./schema.ts";
+
+// Tenant-scoped queries and write statements for Users. Every function takes the tenant first.
+
+export function userStorage(tenantId: string): StorageMap {
+  return {
+    type: userResourceType,
+    data: sql`${users.data}`,
+    columns: {
+      id: sql`${users.id}`,
+      userName: sql`${users.userName}`,
+      externalId: sql`${users.externalId}`,
+      displayName: sql`${users.displayName}`,
+      active: sql`${users.active}`,
+      "meta.created": sql`${users.created}`,
+      "meta.lastModified": sql`${users.lastModified}`,
+    },
+    sideTables: {
+      emails: {
+        column(sub) {
+          if (sub === "value") return sql`${userEmails.value}`;
+          if (sub === "type") return sql`${userEmails.type}`;
+          if (sub === "primary") return sql`${userEmails.primary}`;
+          return undefined;
+        },
+        // IN (subquery) lets SQLite start from the email index instead of scanning the tenant's users.
+        rowsWhere: (condition) =>
+          sql`${users.id} IN (SELECT ${userEmails.userId} FROM ${userEmails} WHERE ${userEmails.tenantId} = ${tenantId} AND ${condition})`,
+      },
+    },
+  };
+}
+
+type UserRow = typeof users.$inferSelect;
+
+export function toStored(row: UserRow): StoredResource {
+  return {
+    id: row.id,
+    data: JSON.parse(row.data),
+    created: row.created,
+    lastModified: row.lastModified,
+    version: row.version,
+  };
+}
+
+export async function findUser(db: Database, tenantId: string, id: string): Promise<StoredResource | undefined> {
+  const row = await db.query.users.findFirst({ where: and(eq(users.tenantId, tenantId), eq(users.id, id)) });
+  return row && toStored(row);
+}
+
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+export async function listUsers(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
+  const where = and(eq(users.tenantId, tenantId), filter);
+  // One round trip for the count and the page. Ordered by the primary key: stable, so
+  // consecutive pages never overlap.
+  const [[{ total }], rows] = await db.batch([
+    db.select({ total: count() }).from(users).where(where),
+    db.select().from(users).where(where).orderBy(asc(users.id)).limit(page.limit).offset(page.offset),
+  ]);
+  return { total, resources: rows.map(toStored) };
+}
+
+/** The indexed columns derived from a user's canonical data. */
+function columnsOf(data: ScimData) {
+  return {
+    userName: String(data.userName),
+    externalId: (data.externalId as string | undefined) ?? null,
+    displayName: (data.displayName as string | undefined) ?? null,
+    active: (data.active as boolean | undefined) ?? null,
+    data: JSON.stringify(data),
+  };
+}
+
+function emailInserts(db: Database, tenantId: string, userId: string, data: ScimData) {
+  const emails = (data.emails as { value?: string; type?: string; primary?: boolean }[] | undefined) ?? [];
+  const rows = emails
+    .filter((e) => typeof e.value === "string")
+    .map((e, position) => ({
+      tenantId,
+      userId,
+      position,
+      value: e.value as string,
+      type: e.type ?? null,
+      primary: e.primary ?? null,
+    }));
+  return rows.length ? [db.insert(userEmails).values(rows)] : [];
+}
+
+const deleteEmails = (db: Database, tenantId: string, userId: string) =>
+  db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userId, userId)));
+
+export function insertUserStatements(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null) {
+  return [
+    db.insert(users).values({
+      tenantId,
+      id: user.id,
+      ...columnsOf(user.data),
+      passwordHash,
+      created: user.created,
+      lastModified: user.lastModified,
+      version: user.version,
+    }),
+    ...emailInserts(db, tenantId, user.id, user.data),
+  ];
+}
+
+export function updateUserStatements(
+  db: Database,
+  tenantId: string,
+  user: StoredResource,
+  passwordHash: string | null | undefined,
+) {
+  return [
+    db
+      .update(users)
+      .set({
+        ...columnsOf(user.data),
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+        lastModified: user.lastModified,
+        version: user.version,
+      })
+      .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id))),
+    deleteEmails(db, tenantId, user.id),
+    ...emailInserts(db, tenantId, user.id, user.data),
+  ];
+}
+
+export function deleteUserStatements(db: Database, tenantId: string, id: string) {
+  return [
+    db
+      .delete(users)
+      .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
+      .returning({ id: users.id }),
+    deleteEmails(db, tenantId, id),
+  ] as const;
+}

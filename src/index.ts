@@ -1,0 +1,5 @@
+import { createApp } from "./app.ts";
+
+export { TenantWriter } from "./durable/tenant-writer.ts";
+
+export default createApp();

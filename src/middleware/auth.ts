@@ -1,0 +1,43 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, Env } from "../env.ts";
+import { sha256Hex } from "../lib/crypto.ts";
+import { type TokenRecord, tokenKey } from "../lib/token-store.ts";
+import { ScimError } from "../scim/errors.ts";
+import { tenantFromHost } from "./tenant-host.ts";
+
+// Bearer token -> SHA-256 -> KV. Every failure reads the same, so an unknown tenant host can't be
+// told from a bad token (no tenant enumeration).
+const unauthorized = () => new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required");
+
+// Production KV is eventually consistent (about 60 s), so a short in-isolate cache of
+// hash -> tenant costs no freshness KV promised; TOKEN_CACHE_SECONDS bounds how long a revoked
+// token may still work in an isolate that saw it.
+const cache = new Map<string, { tenant: string | null; until: number }>();
+const CACHE_LIMIT = 10_000;
+
+async function tenantOfToken(env: Env, token: string): Promise<string | null> {
+  const hash = await sha256Hex(token);
+  const ttl = Number(env.TOKEN_CACHE_SECONDS) * 1000;
+  const hit = cache.get(hash);
+  if (hit && hit.until > Date.now()) return hit.tenant;
+  const record = await env.TOKENS.get<TokenRecord>(tokenKey(hash), "json");
+  const tenant = record?.tenant ?? null;
+  if (ttl > 0) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(hash, { tenant, until: Date.now() + ttl });
+  }
+  return tenant;
+}
+
+const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+
+export const bearerAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const match = BEARER.exec(c.req.header("Authorization") ?? "");
+  if (!match) throw unauthorized();
+  const host = tenantFromHost(new URL(c.req.url).host, c.env.BASE_DOMAIN);
+  if (host.kind === "invalid") throw unauthorized();
+  const tenant = await tenantOfToken(c.env, match[1]);
+  if (!tenant || (host.kind === "tenant" && host.tenant !== tenant)) throw unauthorized();
+  c.set("tenant", tenant);
+  await next();
+});

@@ -1,0 +1,74 @@
+import { MAX_PAGE_SIZE, MAX_PAYLOAD_BYTES } from "./limits.ts";
+import type { AttributeDef, SchemaDef } from "./schema/attribute.ts";
+import { commonAttributes } from "./schema/common.ts";
+import { resourceTypes, type ResourceTypeDef } from "./schema/resource-type.ts";
+
+// RFC 7643 §5-7, generated from the same definitions that drive validation, so discovery can't
+// promise what the code doesn't do.
+
+const SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+const RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+const SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema";
+
+export function serviceProviderConfig(scimBase: string) {
+  return {
+    schemas: [SPC_SCHEMA],
+    documentationUri: "https://datatracker.ietf.org/doc/html/rfc7644",
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: MAX_PAYLOAD_BYTES },
+    filter: { supported: true, maxResults: MAX_PAGE_SIZE },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: false },
+    authenticationSchemes: [
+      {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "The tenant's Secret Token in the Authorization header: Bearer <token>",
+        specUri: "https://www.rfc-editor.org/info/rfc6750",
+        primary: true,
+      },
+    ],
+    meta: { resourceType: "ServiceProviderConfig", location: `${scimBase}/ServiceProviderConfig` },
+  };
+}
+
+export function resourceTypeBody(type: ResourceTypeDef, scimBase: string) {
+  return {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: type.id,
+    name: type.name,
+    endpoint: type.endpoint,
+    description: type.description,
+    schema: type.schema.id,
+    schemaExtensions: type.extensions.map((e) => ({ schema: e.schema.id, required: e.required })),
+    meta: { resourceType: "ResourceType", location: `${scimBase}/ResourceTypes/${type.id}` },
+  };
+}
+
+function attributeBody(def: AttributeDef): Record<string, unknown> {
+  const { subAttributes, ...rest } = def;
+  return subAttributes ? { ...rest, subAttributes: subAttributes.map(attributeBody) } : rest;
+}
+
+/** Every schema a resource type uses; a resource's core schema also lists id, externalId and meta. */
+export function allSchemas(): { schema: SchemaDef; core: boolean }[] {
+  const seen = new Map<string, { schema: SchemaDef; core: boolean }>();
+  for (const type of resourceTypes) {
+    seen.set(type.schema.id, { schema: type.schema, core: true });
+    for (const { schema } of type.extensions) seen.set(schema.id, { schema, core: false });
+  }
+  return [...seen.values()];
+}
+
+export function schemaBody({ schema, core }: { schema: SchemaDef; core: boolean }, scimBase: string) {
+  const attributes = core ? [...commonAttributes, ...schema.attributes] : schema.attributes;
+  return {
+    schemas: [SCHEMA_SCHEMA],
+    id: schema.id,
+    name: schema.name,
+    description: schema.description,
+    attributes: attributes.map(attributeBody),
+    meta: { resourceType: "Schema", location: `${scimBase}/Schemas/${schema.id}` },
+  };
+}

@@ -1,0 +1,112 @@
+import { badRequest } from "../errors.ts";
+import type { AttrPath, CompareOp, CompValue, Filter } from "../filter/ast.ts";
+import { type AttributeDef, findAttribute } from "../schema/attribute.ts";
+import { getKey, isObject, toBoolean } from "./values.ts";
+
+// Evaluates a PATCH value filter (RFC 7644 §3.5.2, valuePath) against one element of a multi-valued
+// attribute, in memory. Paths in the filter are relative to the element.
+
+export function matchesFilter(
+  filter: Filter,
+  element: Record<string, unknown>,
+  subAttributes: readonly AttributeDef[] = [],
+): boolean {
+  switch (filter.op) {
+    case "and":
+      return matchesFilter(filter.left, element, subAttributes) && matchesFilter(filter.right, element, subAttributes);
+    case "or":
+      return matchesFilter(filter.left, element, subAttributes) || matchesFilter(filter.right, element, subAttributes);
+    case "not":
+      return !matchesFilter(filter.filter, element, subAttributes);
+    case "has":
+      throw badRequest("invalidFilter", "a value filter cannot contain another value filter");
+    case "pr":
+      return isPresent(lookup(element, filter.path));
+    default: {
+      const actual = lookup(element, filter.path);
+      const def = lookupDef(subAttributes, filter.path);
+      const values = Array.isArray(actual) ? actual : [actual];
+      return filter.op === "ne"
+        ? !values.some((v) => compare("eq", v, filter.value, def))
+        : values.some((v) => compare(filter.op, v, filter.value, def));
+    }
+  }
+}
+
+function lookup(element: Record<string, unknown>, path: AttrPath): unknown {
+  const value = getKey(element, path.attr);
+  if (!path.sub) return value;
+  return isObject(value) ? getKey(value, path.sub) : undefined;
+}
+
+function lookupDef(subAttributes: readonly AttributeDef[], path: AttrPath): AttributeDef | undefined {
+  const def = findAttribute(subAttributes, path.attr);
+  return path.sub ? def?.subAttributes && findAttribute(def.subAttributes, path.sub) : def;
+}
+
+// RFC 7644 §3.4.2.2 "pr": the attribute has a non-empty value.
+function isPresent(value: unknown): boolean {
+  if (value === undefined || value === null || value === "") return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isObject(value)) return Object.values(value).some(isPresent);
+  return true;
+}
+
+function compare(op: CompareOp, actual: unknown, expected: CompValue, def: AttributeDef | undefined): boolean {
+  switch (op) {
+    case "eq":
+    case "ne":
+      return equals(actual, expected, def);
+    case "co":
+    case "sw":
+    case "ew": {
+      if (typeof actual !== "string" || typeof expected !== "string") return false;
+      const [a, e] = def?.caseExact ? [actual, expected] : [actual.toLowerCase(), expected.toLowerCase()];
+      return op === "co" ? a.includes(e) : op === "sw" ? a.startsWith(e) : a.endsWith(e);
+    }
+    case "gt":
+    case "ge":
+    case "lt":
+    case "le": {
+      // RFC 7644 §3.4.2.2: ordering a boolean or binary attribute is an invalid filter.
+      if (def?.type === "boolean" || def?.type === "binary" || typeof expected === "boolean") {
+        throw badRequest("invalidFilter", `'${op}' cannot compare boolean or binary values`);
+      }
+      const order = ordering(actual, expected, def);
+      if (order === undefined) return false;
+      return op === "gt" ? order > 0 : op === "ge" ? order >= 0 : op === "lt" ? order < 0 : order <= 0;
+    }
+  }
+}
+
+function equals(actual: unknown, expected: CompValue, def: AttributeDef | undefined): boolean {
+  if (expected === null) return actual === undefined || actual === null;
+  // Entra writes booleans as "True"/"False" strings, in data and in filters alike.
+  if (def?.type === "boolean" || typeof expected === "boolean" || typeof actual === "boolean") {
+    const a = toBoolean(actual);
+    return a !== undefined && a === toBoolean(expected);
+  }
+  if (typeof expected === "number" || typeof actual === "number") {
+    return actual !== null && actual !== "" && Number(actual) === Number(expected);
+  }
+  if (typeof actual !== "string") return false;
+  if (def?.type === "dateTime") {
+    const [a, e] = [Date.parse(actual), Date.parse(expected)];
+    if (!Number.isNaN(a) && !Number.isNaN(e)) return a === e;
+  }
+  return def?.caseExact ? actual === expected : actual.toLowerCase() === expected.toLowerCase();
+}
+
+function ordering(actual: unknown, expected: CompValue, def: AttributeDef | undefined): number | undefined {
+  if (typeof expected === "number") {
+    const a = typeof actual === "number" ? actual : typeof actual === "string" && actual !== "" ? Number(actual) : NaN;
+    return Number.isNaN(a) ? undefined : a - expected;
+  }
+  if (typeof actual !== "string" || typeof expected !== "string") return undefined;
+  if (def?.type === "dateTime") {
+    const [a, e] = [Date.parse(actual), Date.parse(expected)];
+    if (!Number.isNaN(a) && !Number.isNaN(e)) return a - e;
+  }
+  const [a, e] = def?.caseExact ? [actual, expected] : [actual.toLowerCase(), expected.toLowerCase()];
+  return a < e ? -1 : a > e ? 1 : 0;
+}

@@ -1,0 +1,109 @@
+import { parseAttrPath } from "./filter/parse.ts";
+import { type AttributeDef, findAttribute } from "./schema/attribute.ts";
+import { resolveAttribute, type ResourceTypeDef } from "./schema/resource-type.ts";
+import type { ScimData } from "./validate.ts";
+
+// RFC 7644 §3.4.2.5 attributes / excludedAttributes.
+
+export interface Projection {
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
+
+export function parseProjection(attributes?: string | null, excluded?: string | null): Projection {
+  const list = (v?: string | null) =>
+    v
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return { attributes: list(attributes), excludedAttributes: list(excluded) };
+}
+
+interface Selector {
+  /** Key in the resource: a top-level attribute name, or an extension URN. */
+  key: string;
+  /** Inside an extension object: the attribute name. */
+  attr?: string;
+  /** Sub-attribute name. */
+  sub?: string;
+}
+
+function selectorOf(type: ResourceTypeDef, text: string): Selector | undefined {
+  const extension = type.extensions.find((e) => e.schema.id.toLowerCase() === text.toLowerCase());
+  if (extension) return { key: extension.schema.id };
+  const path = parseAttrPath(text, "invalidValue");
+  const resolved = resolveAttribute(type, path);
+  if (!resolved) return undefined;
+  const sub = resolved.sub?.name;
+  if (resolved.extension && resolved.schema) return { key: resolved.schema.id, attr: resolved.attribute.name, sub };
+  return { key: resolved.attribute.name, sub };
+}
+
+const isReturnedAlways = (def: AttributeDef | undefined) => def?.returned === "always";
+
+function pick(value: unknown, sub: string | undefined): unknown {
+  if (!sub) return value;
+  const take = (v: unknown) => {
+    if (typeof v !== "object" || v === null) return undefined;
+    const hit = Object.entries(v).find(([k]) => k.toLowerCase() === sub.toLowerCase());
+    return hit ? { [hit[0]]: hit[1] } : undefined;
+  };
+  if (Array.isArray(value)) return value.map(take).filter((v) => v !== undefined);
+  return take(value);
+}
+
+function omit(value: unknown, sub: string): unknown {
+  const drop = (v: unknown) => {
+    if (typeof v !== "object" || v === null) return v;
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k.toLowerCase() !== sub.toLowerCase()));
+  };
+  return Array.isArray(value) ? value.map(drop) : drop(value);
+}
+
+/** Unknown names are ignored: a client asking for an attribute we don't have gets nothing for it. */
+export function project(resource: ScimData, projection: Projection, type: ResourceTypeDef): ScimData {
+  const { attributes, excludedAttributes } = projection;
+  if (attributes?.length) {
+    const out: ScimData = { schemas: resource.schemas, id: resource.id };
+    for (const text of attributes) {
+      const s = selectorOf(type, text);
+      if (!s || resource[s.key] === undefined) continue;
+      if (s.attr) {
+        const bag = (out[s.key] ?? {}) as ScimData;
+        const value = pick((resource[s.key] as ScimData)[s.attr], s.sub);
+        if (value !== undefined) out[s.key] = { ...bag, [s.attr]: value };
+      } else {
+        const value = pick(resource[s.key], s.sub);
+        if (value !== undefined) out[s.key] = s.sub ? mergeDeep(out[s.key], value) : value;
+      }
+    }
+    return out;
+  }
+  if (excludedAttributes?.length) {
+    const out: ScimData = { ...resource };
+    for (const text of excludedAttributes) {
+      const s = selectorOf(type, text);
+      if (!s || out[s.key] === undefined) continue;
+      const def = findAttribute(type.schema.attributes, s.key);
+      if (s.key === "id" || isReturnedAlways(def)) continue;
+      if (s.attr) {
+        const bag = { ...(out[s.key] as ScimData) };
+        if (s.sub) bag[s.attr] = omit(bag[s.attr], s.sub);
+        else delete bag[s.attr];
+        out[s.key] = bag;
+      } else if (s.sub) {
+        out[s.key] = omit(out[s.key], s.sub);
+      } else {
+        delete out[s.key];
+      }
+    }
+    return out;
+  }
+  return resource;
+}
+
+function mergeDeep(existing: unknown, value: unknown): unknown {
+  if (Array.isArray(existing) && Array.isArray(value)) return existing.map((e, i) => ({ ...e, ...value[i] }));
+  if (existing && typeof existing === "object" && value && typeof value === "object") return { ...existing, ...value };
+  return value;
+}

@@ -1,0 +1,31 @@
+import type { ResourceTypeDef } from "./schema/resource-type.ts";
+import type { ScimData } from "./validate.ts";
+
+export interface StoredResource {
+  id: string;
+  data: ScimData;
+  created: string;
+  lastModified: string;
+  version: number;
+}
+
+export const etagOf = (version: number) => `W/"${version}"`;
+
+/** RFC 7643 §3.1: the resource as returned, with schemas, id and meta around the stored attributes. */
+export function toScim(resource: StoredResource, type: ResourceTypeDef, scimBase: string): ScimData {
+  const schemas = [type.schema.id];
+  for (const { schema } of type.extensions) if (resource.data[schema.id] !== undefined) schemas.push(schema.id);
+  const location = `${scimBase}${type.endpoint}/${resource.id}`;
+  return {
+    schemas,
+    id: resource.id,
+    ...resource.data,
+    meta: {
+      resourceType: type.id,
+      created: resource.created,
+      lastModified: resource.lastModified,
+      location,
+      version: etagOf(resource.version),
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { parseAttrPath } from "./filter/parse.ts";
+import { badRequest } from "./errors.ts";
+import { type AttributeDef, findAttribute } from "./schema/attribute.ts";
+import { commonAttributes } from "./schema/common.ts";
+import type { ResourceTypeDef } from "./schema/resource-type.ts";
+
+// Request bodies are canonicalised, then checked by zod schemas derived from the schema definitions.
+// Canonicalising is where Entra's looseness is absorbed (RFC 7643 §2.1 case-insensitive names, nulls,
+// "True"/"False", manager as a plain string, roles as JSON strings), so nothing downstream sees it.
+
+export type ScimData = Record<string, unknown>;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+// An absent value, in the sense of RFC 7644 §3.5.2.3 and Entra's clears: null, "", [] and {}.
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined || value === "") return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject(value) && Object.keys(value).length === 0;
+}
+
+const writable = (a: AttributeDef) => a.mutability !== "readOnly";
+
+function canonicaliseKeys(attributes: AttributeDef[]) {
+  return (input: unknown) => {
+    if (!isPlainObject(input)) return input;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const def = findAttribute(attributes, key);
+      if (def && writable(def) && !isEmpty(value)) out[def.name] = value;
+    }
+    return out;
+  };
+}
+
+// Some clients send JSON text where structure belongs (Entra: each role as a JSON string in PATCH).
+function parseJsonText(value: unknown): unknown {
+  if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+const text = z.union([z.string(), z.number().transform(String)]);
+const booleanLike = z.union([
+  z.boolean(),
+  z
+    .string()
+    .regex(/^(true|false)$/i, "expected a boolean")
+    .transform((v) => v.toLowerCase() === "true"),
+]);
+
+function valueSchema(def: AttributeDef): z.ZodType {
+  switch (def.type) {
+    case "string":
+    case "reference":
+    case "binary":
+      return text;
+    case "boolean":
+      return booleanLike;
+    case "integer":
+      return z.union([z.number().int(), z.string().regex(/^-?\d+$/, "expected an integer").transform(Number)]);
+    case "decimal":
+      return z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, "expected a number").transform(Number)]);
+    case "dateTime":
+      return z.string().refine((v) => !Number.isNaN(Date.parse(v)), "expected an xsd:dateTime");
+    case "complex":
+      return complexSchema(def);
+  }
+}
+
+function complexSchema(def: AttributeDef): z.ZodType {
+  const subAttributes = def.subAttributes ?? [];
+  const hasValue = subAttributes.some((a) => a.name === "value");
+  return z.preprocess((input) => {
+    const parsed = parseJsonText(input);
+    // Entra sends manager as a bare id: a primitive stands for the "value" sub-attribute.
+    if (hasValue && (typeof parsed === "string" || typeof parsed === "number")) return { value: parsed };
+    return canonicaliseKeys(subAttributes)(parsed);
+  }, objectOf(subAttributes));
+}
+
+function objectOf(attributes: AttributeDef[]) {
+  return z.object(
+    Object.fromEntries(attributes.filter(writable).map((a) => [a.name, attributeSchema(a).optional()])),
+  );
+}
+
+function attributeSchema(def: AttributeDef): z.ZodType {
+  const single = valueSchema(def);
+  if (!def.multiValued) {
+    // A one-element array for a single-valued attribute (Entra's legacy manager form).
+    return z.preprocess((v) => (Array.isArray(v) && v.length === 1 ? v[0] : v), single);
+  }
+  return z.preprocess(
+    (v) => {
+      const parsed = parseJsonText(v);
+      return Array.isArray(parsed) ? parsed.filter((e) => !isEmpty(e)) : [parsed];
+    },
+    z.array(single).transform((items) => items.filter((e) => !isEmpty(e))),
+  );
+}
+
+function resourceSchema(type: ResourceTypeDef): z.ZodType {
+  const coreAttributes = [...commonAttributes, ...type.schema.attributes];
+  const extensions = type.extensions.map((e) => e.schema);
+  const shape: Record<string, z.ZodType> = {};
+  for (const a of coreAttributes.filter(writable)) shape[a.name] = attributeSchema(a).optional();
+  for (const ext of extensions) {
+    shape[ext.id] = z
+      .preprocess(canonicaliseKeys(ext.attributes), objectOf(ext.attributes))
+      .transform((v) => (isEmpty(dropUndefined(v)) ? undefined : dropUndefined(v)))
+      .optional();
+  }
+
+  const canonicaliseResource = (input: unknown) => {
+    if (!isPlainObject(input)) return input;
+    const out: Record<string, unknown> = {};
+    const extensionValues = new Map<string, Record<string, unknown>>();
+    const putExtension = (id: string, key: string, value: unknown) => {
+      const bag = extensionValues.get(id) ?? {};
+      bag[key] = value;
+      extensionValues.set(id, bag);
+    };
+    for (const [key, value] of Object.entries(input)) {
+      if (isEmpty(value)) continue;
+      const core = findAttribute(coreAttributes, key);
+      if (core) {
+        if (writable(core)) out[core.name] = value;
+        continue;
+      }
+      if (!/^urn:/i.test(key)) continue;
+      const ext = extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
+      if (ext) {
+        if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) putExtension(ext.id, k, v);
+        continue;
+      }
+      // "urn:...:User:employeeNumber" as a key (Entra's path-style keys); unknown URNs are ignored.
+      let path: ReturnType<typeof parseAttrPath>;
+      try {
+        path = parseAttrPath(key, "invalidValue");
+      } catch {
+        continue;
+      }
+      if (path.uri?.toLowerCase() === type.schema.id.toLowerCase()) {
+        const def = findAttribute(type.schema.attributes, path.attr);
+        if (def && writable(def)) out[def.name] = value;
+        continue;
+      }
+      const owner = extensions.find((e) => e.id.toLowerCase() === path.uri?.toLowerCase());
+      if (owner) putExtension(owner.id, path.attr, value);
+    }
+    for (const [id, bag] of extensionValues) out[id] = bag;
+    return out;
+  };
+
+  return z.preprocess(canonicaliseResource, z.object(shape));
+}
+
+function dropUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropUndefined);
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v);
+  return out;
+}
+
+const schemaCache = new WeakMap<ResourceTypeDef, z.ZodType>();
+
+/**
+ * Validates a resource body (POST, PUT, or the result of a PATCH) and returns canonical data:
+ * canonical attribute names, extensions under their URN, nothing empty, nothing read-only.
+ */
+export function parseResource(input: unknown, type: ResourceTypeDef): ScimData {
+  if (!isPlainObject(input)) throw badRequest("invalidSyntax", "the request body must be a JSON object");
+  let schema = schemaCache.get(type);
+  if (!schema) {
+    schema = resourceSchema(type);
+    schemaCache.set(type, schema);
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.join(".") || "body";
+    throw badRequest("invalidValue", `${where}: ${issue.message}`);
+  }
+  const data = dropUndefined(result.data) as ScimData;
+  for (const def of type.schema.attributes) {
+    if (def.required && isEmpty(data[def.name])) throw badRequest("invalidValue", `${def.name} is required`);
+  }
+  return data;
+}

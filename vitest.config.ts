@@ -1,0 +1,28 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations("migrations");
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              // Tests revoke tokens and expect the next request to see it at once.
+              bindings: { TEST_MIGRATIONS: migrations, TOKEN_CACHE_SECONDS: "0" },
+            },
+          }),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          setupFiles: ["test/helpers/apply-migrations.ts"],
+        },
+      },
+      { test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 120000 } },
+    ],
+  },
+});
