@@ -93,7 +93,10 @@ function emailInserts(db: Database, tenantId: string, userId: string, data: Scim
       type: e.type ?? null,
       primary: e.primary ?? null,
     }));
-  return rows.length ? [db.insert(userEmails).values(rows)] : [];
+  // D1 binds at most 100 parameters per statement: six columns a row, sixteen rows a statement.
+  const statements = [];
+  for (let i = 0; i < rows.length; i += 16) statements.push(db.insert(userEmails).values(rows.slice(i, i + 16)));
+  return statements;
 }
 
 const deleteEmails = (db: Database, tenantId: string, userId: string) =>

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseAttrPath } from "./filter/parse.ts";
 import { badRequest } from "./errors.ts";
+import { isObject } from "./json.ts";
 import { type AttributeDef, findAttribute } from "./schema/attribute.ts";
 import { commonAttributes } from "./schema/common.ts";
 import type { ResourceTypeDef } from "./schema/resource-type.ts";
@@ -11,21 +12,19 @@ import type { ResourceTypeDef } from "./schema/resource-type.ts";
 
 export type ScimData = Record<string, unknown>;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 // An absent value, in the sense of RFC 7644 §3.5.2.3 and Entra's clears: null, "", [] and {}.
 function isEmpty(value: unknown): boolean {
   if (value === null || value === undefined || value === "") return true;
   if (Array.isArray(value)) return value.length === 0;
-  return isPlainObject(value) && Object.keys(value).length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
 }
 
 const writable = (a: AttributeDef) => a.mutability !== "readOnly";
 
 function canonicaliseKeys(attributes: AttributeDef[]) {
   return (input: unknown) => {
-    if (!isPlainObject(input)) return input;
+    if (!isObject(input)) return input;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input)) {
       const def = findAttribute(attributes, key);
@@ -118,7 +117,7 @@ function resourceSchema(type: ResourceTypeDef): z.ZodType {
   }
 
   const canonicaliseResource = (input: unknown) => {
-    if (!isPlainObject(input)) return input;
+    if (!isObject(input)) return input;
     const out: Record<string, unknown> = {};
     const extensionValues = new Map<string, Record<string, unknown>>();
     const putExtension = (id: string, key: string, value: unknown) => {
@@ -136,7 +135,7 @@ function resourceSchema(type: ResourceTypeDef): z.ZodType {
       if (!/^urn:/i.test(key)) continue;
       const ext = extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
       if (ext) {
-        if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) putExtension(ext.id, k, v);
+        if (isObject(value)) for (const [k, v] of Object.entries(value)) putExtension(ext.id, k, v);
         continue;
       }
       // "urn:...:User:employeeNumber" as a key (Entra's path-style keys); unknown URNs are ignored.
@@ -163,7 +162,7 @@ function resourceSchema(type: ResourceTypeDef): z.ZodType {
 
 function dropUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropUndefined);
-  if (!isPlainObject(value)) return value;
+  if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v);
   return out;
@@ -176,7 +175,7 @@ const schemaCache = new WeakMap<ResourceTypeDef, z.ZodType>();
  * canonical attribute names, extensions under their URN, nothing empty, nothing read-only.
  */
 export function parseResource(input: unknown, type: ResourceTypeDef): ScimData {
-  if (!isPlainObject(input)) throw badRequest("invalidSyntax", "the request body must be a JSON object");
+  if (!isObject(input)) throw badRequest("invalidSyntax", "the request body must be a JSON object");
   let schema = schemaCache.get(type);
   if (!schema) {
     schema = resourceSchema(type);

@@ -38,10 +38,11 @@ export function applyPatch(
 ): Record<string, unknown> {
   const result = structuredClone(data);
   for (const op of ops) {
+    const schemaId = op.path && schemaOfPath(op.path, type);
     if (!op.path) {
       for (const { target, value } of expandPathless(op.value, type)) applyToTarget(result, op.op, target, value);
-    } else if (schemaOfPath(op.path, type)) {
-      applyToSchema(result, op, type, schemaOfPath(op.path, type) as string);
+    } else if (schemaId) {
+      applyToSchema(result, op, type, schemaId);
     } else {
       applyToTarget(result, op.op, resolveTarget(type, op.path), op.value);
     }
@@ -80,6 +81,7 @@ function applyToTarget(data: JsonObject, op: Op, target: Target, value: unknown)
     : singleValued(before, effectiveOp, target, value);
 
   if (after === undefined) {
+    // RFC 7644 §3.5.2.2: a required attribute that is removed or becomes unassigned is "mutability".
     if (before !== undefined && target.attribute.required) {
       throw badRequest("mutability", `'${target.text}' is required and cannot be removed`);
     }
@@ -137,7 +139,9 @@ function singleValued(before: unknown, op: Op, target: Target, value: unknown): 
 // Entra's legacy manager form sends a one-element array for a single-valued attribute.
 function single(value: unknown, def: AttributeDef, target: Target): unknown {
   if (!Array.isArray(value)) return canonicalise(value, def.subAttributes);
-  if (value.length > 1) throw badRequest("invalidValue", `'${target.text}' is single-valued but got ${value.length} values`);
+  if (value.length > 1) {
+    throw badRequest("invalidValue", `'${target.text}' is single-valued but got ${value.length} values`);
+  }
   return canonicalise(value[0] ?? null, def.subAttributes);
 }
 

@@ -121,7 +121,11 @@ function isHollow(element: JsonObject): boolean {
 }
 
 /** Builds the element a filter of eq terms joined by and describes: emails[type eq "work"] -> {type:"work"}. */
-function elementFromFilter(filter: Filter | undefined, subAttributes: readonly AttributeDef[], text: string): JsonObject {
+function elementFromFilter(
+  filter: Filter | undefined,
+  subAttributes: readonly AttributeDef[],
+  text: string,
+): JsonObject {
   const element: JsonObject = {};
   const collect = (f: Filter): void => {
     if (f.op === "and") {

@@ -19,8 +19,8 @@ export function normalisePatchRequest(body: unknown): PatchOp[] {
   if (!isObject(body)) throw badRequest("invalidSyntax", "the PATCH body must be a JSON object");
   // RFC 7644 §3.5.2: "The body of each request MUST contain the 'schemas' attribute" with the PatchOp URN.
   const schemas = getKey(body, "schemas");
-  const hasSchema =
-    Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
+  const wanted = PATCH_OP_SCHEMA.toLowerCase();
+  const hasSchema = Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === wanted);
   if (!hasSchema) throw badRequest("invalidSyntax", `'schemas' must contain "${PATCH_OP_SCHEMA}"`);
 
   const operations = getKey(body, "Operations");
@@ -28,7 +28,8 @@ export function normalisePatchRequest(body: unknown): PatchOp[] {
     throw badRequest("invalidSyntax", "'Operations' must be an array of one or more operations");
   }
   if (operations.length > MAX_PATCH_OPERATIONS) {
-    throw badRequest("invalidSyntax", `at most ${MAX_PATCH_OPERATIONS} operations per request, got ${operations.length}`);
+    const detail = `at most ${MAX_PATCH_OPERATIONS} operations per request, got ${operations.length}`;
+    throw badRequest("invalidSyntax", detail);
   }
   return operations.map(normaliseOperation);
 }
@@ -39,7 +40,8 @@ function normaliseOperation(raw: unknown, index: number): PatchOp {
   const opName = getKey(raw, "op");
   const op = typeof opName === "string" ? opName.toLowerCase() : undefined;
   if (!op || !OPS.has(op)) {
-    throw badRequest("invalidSyntax", `${where}: unknown op ${JSON.stringify(opName ?? null)} (add, replace or remove)`);
+    const detail = `${where}: unknown op ${JSON.stringify(opName ?? null)} (use add, replace or remove)`;
+    throw badRequest("invalidSyntax", detail);
   }
 
   // An empty path is what some clients send for "no path".

@@ -2,11 +2,8 @@ import { type AttributeDef, findAttribute } from "../schema/attribute.ts";
 
 // Small helpers on plain JSON data shared by the PATCH engine.
 
-export type JsonObject = Record<string, unknown>;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject, type JsonObject } from "../json.ts";
+import { isObject, type JsonObject } from "../json.ts";
 
 /** Entra clears an attribute by replacing it with "" or null (gallery validation tests expect it). */
 export function isCleared(value: unknown): boolean {

@@ -1,0 +1,44 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createTenant, entraUser, PATCH_OP } from "../helpers/scim-client.ts";
+
+describe("one writer per tenant", () => {
+  it("lets exactly one of 50 concurrent creates of one userName through", async () => {
+    const { client, name } = await createTenant();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => client.post("/Users", entraUser(i % 2 ? "race@contoso.com" : "RACE@contoso.com"))),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE tenant_id = ?").bind(name).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+  });
+
+  it("loses none of 50 concurrent PATCH adds of different emails to one user", async () => {
+    const { client } = await createTenant();
+    const id = (await client.post("/Users", entraUser("many_emails", { emails: [] }))).body.id;
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        client.patch(`/Users/${id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: "add", path: "emails", value: [{ value: `e${i}@x.com`, type: "other" }] }],
+        }),
+      ),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const user = (await client.get(`/Users/${id}`)).body;
+    expect(user.emails).toHaveLength(50);
+    expect(new Set(user.emails.map((e: any) => e.value)).size).toBe(50);
+    expect(user.meta.version).toBe('W/"51"');
+  });
+
+  it("keeps tenants' writers apart: the same userName races in two tenants and both win once", async () => {
+    const a = await createTenant();
+    const b = await createTenant();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).client.post("/Users", entraUser("shared@contoso.com"))),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(2);
+  });
+});
