@@ -6,6 +6,8 @@ export interface Env {
   WRITER: DurableObjectNamespace<TenantWriter>;
   BASE_DOMAIN: string;
   TOKEN_CACHE_SECONDS: string;
+  /** Optional: the same region hint given to `wrangler d1 create --location`. */
+  DO_LOCATION_HINT?: string;
 }
 
 export interface Variables {

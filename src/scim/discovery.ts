@@ -1,4 +1,4 @@
-import { MAX_PAGE_SIZE, MAX_PAYLOAD_BYTES } from "./limits.ts";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAYLOAD_BYTES } from "./limits.ts";
 import type { AttributeDef, SchemaDef } from "./schema/attribute.ts";
 import { commonAttributes } from "./schema/common.ts";
 import { resourceTypes, type ResourceTypeDef } from "./schema/resource-type.ts";
@@ -17,6 +17,8 @@ export function serviceProviderConfig(scimBase: string) {
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: MAX_PAYLOAD_BYTES },
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
+    // draft-ietf-scim-cursor-pagination's block: the only standard-track place for page sizes.
+    pagination: { cursor: false, index: true, defaultPageSize: DEFAULT_PAGE_SIZE, maxPageSize: MAX_PAGE_SIZE },
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: false },

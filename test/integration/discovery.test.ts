@@ -10,6 +10,7 @@ describe("discovery", () => {
     expect(body.patch).toEqual({ supported: true });
     expect(body.filter).toEqual({ supported: true, maxResults: 200 });
     expect(body.bulk.maxPayloadSize).toBe(1_048_576);
+    expect(body.pagination).toMatchObject({ index: true, defaultPageSize: 100, maxPageSize: 200 });
     expect(body.authenticationSchemes[0].type).toBe("oauthbearertoken");
     expect(body.meta.location).toBe(`http://${name}.localhost/scim/v2/ServiceProviderConfig`);
   });
