@@ -3,6 +3,7 @@ import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
 import { bearerAuth } from "./middleware/auth.ts";
 import { discovery } from "./routes/discovery.ts";
+import { groups } from "./routes/groups.ts";
 import { users } from "./routes/users.ts";
 import { errorBody, ScimError } from "./scim/errors.ts";
 
@@ -10,6 +11,7 @@ function scimApi() {
   const api = new Hono<AppEnv>();
   api.use("*", bearerAuth);
   api.route("/Users", users);
+  api.route("/Groups", groups);
   api.route("/", discovery);
   return api;
 }
@@ -22,7 +24,7 @@ export function createApp() {
 
   app.notFound((c) => {
     // A known path with an unsupported method is a 405, anything else a 404.
-    const known = /^\/scim(\/v2)?\/(Users|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
+    const known = /^\/scim(\/v2)?\/(Users|Groups|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
       new URL(c.req.url).pathname,
     );
     const error = known

@@ -52,3 +52,40 @@ export const userEmails = sqliteTable(
     index("user_emails_tenant_value").on(t.tenantId, sql`lower(${t.value})`),
   ],
 );
+
+export const groups = sqliteTable(
+  "groups",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    displayName: text("display_name").notNull(),
+    externalId: text("external_id"),
+    // Canonical attributes without members: memberships are rows of group_members.
+    data: text("data").notNull(),
+    created: text("created").notNull(),
+    lastModified: text("last_modified").notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("groups_tenant_display_name").on(t.tenantId, sql`lower(${t.displayName})`),
+    index("groups_tenant_external_id").on(t.tenantId, t.externalId),
+  ],
+);
+
+// One row per membership, so adding or removing a member of a 100,000-member group touches one row.
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    tenantId: text("tenant_id").notNull(),
+    groupId: text("group_id").notNull(),
+    memberId: text("member_id").notNull(),
+    memberType: text("member_type", { enum: ["User", "Group"] }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.groupId, t.memberId] }),
+    // "Which groups is this member in": Users' groups attribute, member deletes, membership filters.
+    // group_id makes it covering; without it SQLite prefers the primary key on tenant_id alone.
+    index("group_members_tenant_member").on(t.tenantId, t.memberId, t.groupId),
+  ],
+);

@@ -4,7 +4,8 @@ import { userResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import type { Database } from "./client.ts";
-import { userEmails, users } from "./schema.ts";
+import { leaveAllGroupsStatement } from "./groups.ts";
+import { groupMembers, userEmails, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Users. Every function takes the tenant first.
 
@@ -22,6 +23,11 @@ export function userStorage(tenantId: string): StorageMap {
       "meta.lastModified": sql`${users.lastModified}`,
     },
     sideTables: {
+      groups: {
+        column: (sub) => (sub === "value" ? sql`${groupMembers.groupId}` : undefined),
+        rowsWhere: (condition) =>
+          sql`${users.id} IN (SELECT ${groupMembers.memberId} FROM ${groupMembers} WHERE ${groupMembers.tenantId} = ${tenantId} AND ${condition})`,
+      },
       emails: {
         column(sub) {
           if (sub === "value") return sql`${userEmails.value}`;
@@ -145,5 +151,6 @@ export function deleteUserStatements(db: Database, tenantId: string, id: string)
       .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
       .returning({ id: users.id }),
     deleteEmails(db, tenantId, id),
+    leaveAllGroupsStatement(db, tenantId, id),
   ] as const;
 }

@@ -1,7 +1,10 @@
 import type { Env } from "../env.ts";
 import type { TenantWriter } from "./tenant-writer.ts";
 
-type WriterMethods = Pick<TenantWriter, "createUser" | "replaceUser" | "patchUser" | "deleteUser">;
+type WriterMethods = Pick<
+  TenantWriter,
+  "createUser" | "replaceUser" | "patchUser" | "deleteUser" | "createGroup" | "replaceGroup" | "patchGroup" | "deleteGroup"
+>;
 
 /**
  * The stub of the tenant's writer; one object per tenant, named by the tenant. DO_LOCATION_HINT

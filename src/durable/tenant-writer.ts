@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { database, type Database } from "../db/client.ts";
+import { createGroup, deleteGroup, patchGroup, replaceGroup } from "../domain/groups.ts";
 import { createUser, deleteUser, patchUser, replaceUser } from "../domain/users.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
@@ -40,5 +41,21 @@ export class TenantWriter extends DurableObject<Env> {
 
   deleteUser(tenantId: string, id: string) {
     return this.serial(() => deleteUser(this.db, tenantId, id));
+  }
+
+  createGroup(tenantId: string, data: ScimData) {
+    return this.serial(() => createGroup(this.db, tenantId, data));
+  }
+
+  replaceGroup(tenantId: string, id: string, data: ScimData) {
+    return this.serial(() => replaceGroup(this.db, tenantId, id, data));
+  }
+
+  patchGroup(tenantId: string, id: string, ops: PatchOp[]) {
+    return this.serial(() => patchGroup(this.db, tenantId, id, ops));
+  }
+
+  deleteGroup(tenantId: string, id: string) {
+    return this.serial(() => deleteGroup(this.db, tenantId, id));
   }
 }

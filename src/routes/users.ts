@@ -1,42 +1,52 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { database } from "../db/client.ts";
+import { groupsOf } from "../db/groups.ts";
 import { findUser, listUsers, userStorage } from "../db/users.ts";
-import { unwrap } from "../durable/result.ts";
 import { writerFor } from "../durable/client.ts";
+import { unwrap } from "../durable/result.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../http/body.ts";
+import { listQuery, projectionOf } from "../http/query.ts";
 import { scimBase, scimJson } from "../http/respond.ts";
 import { notFound } from "../scim/errors.ts";
-import { compileFilter } from "../scim/filter/compile.ts";
-import { parseFilter } from "../scim/filter/parse.ts";
-import { listResponse, parsePaging } from "../scim/list.ts";
+import { listResponse } from "../scim/list.ts";
 import { normalisePatchRequest } from "../scim/patch/normalise.ts";
-import { parseProjection, project } from "../scim/projection.ts";
+import { type Projection, project, returnedSubAttributes } from "../scim/projection.ts";
 import { userResourceType } from "../scim/schema/resource-type.ts";
 import { etagOf, type StoredResource, toScim } from "../scim/serialize.ts";
 import { parseResource } from "../scim/validate.ts";
 
 export const users = new Hono<AppEnv>();
 
-const render = (c: Parameters<typeof scimBase>[0], user: StoredResource, status = 200, headers = {}) => {
-  const projection = parseProjection(c.req.query("attributes"), c.req.query("excludedAttributes"));
-  const body = project(toScim(user, userResourceType, scimBase(c)), projection, userResourceType);
+const GROUP_FIELDS = ["value", "$ref", "display", "type"];
+
+/**
+ * Renders users with their read-only groups attribute (RFC 7643 §4.1.2), computed from the
+ * membership rows in one query for the whole page, and skipped when the projection drops it.
+ */
+async function renderUsers(c: Context<AppEnv>, list: StoredResource[], projection: Projection) {
+  const base = scimBase(c);
+  const fields = returnedSubAttributes(projection, userResourceType, "groups", GROUP_FIELDS);
+  const memberships = fields && list.length ? await groupsOf(database(c.env.DB), c.var.tenant, list.map((u) => u.id)) : [];
+  return list.map((user) => {
+    const resource = toScim(user, userResourceType, base);
+    const groups = memberships
+      .filter((m) => m.memberId === user.id)
+      .map((m) => ({ value: m.groupId, $ref: `${base}/Groups/${m.groupId}`, display: m.display, type: "direct" }));
+    if (groups.length) resource.groups = groups;
+    return project(resource, projection, userResourceType);
+  });
+}
+
+async function render(c: Context<AppEnv>, user: StoredResource, status = 200, headers: Record<string, string> = {}) {
+  const [body] = await renderUsers(c, [user], projectionOf(c));
   return scimJson(c, body, status, { ETag: etagOf(user.version), ...headers });
-};
+}
 
 users.get("/", async (c) => {
-  const tenant = c.var.tenant;
-  const paging = parsePaging(c.req.query("startIndex"), c.req.query("count"));
-  const filterText = c.req.query("filter");
-  const where = filterText ? compileFilter(parseFilter(filterText), userStorage(tenant)) : undefined;
-  const { total, resources } = await listUsers(database(c.env.DB), tenant, where, {
-    offset: paging.startIndex - 1,
-    limit: paging.count,
-  });
-  const projection = parseProjection(c.req.query("attributes"), c.req.query("excludedAttributes"));
-  const base = scimBase(c);
-  const body = resources.map((u) => project(toScim(u, userResourceType, base), projection, userResourceType));
-  return scimJson(c, listResponse(total, paging, body));
+  const { paging, page, where, projection } = listQuery(c, userStorage(c.var.tenant));
+  const { total, resources } = await listUsers(database(c.env.DB), c.var.tenant, where, page);
+  return scimJson(c, listResponse(total, paging, await renderUsers(c, resources, projection)));
 });
 
 users.post("/", async (c) => {

@@ -107,3 +107,29 @@ function mergeDeep(existing: unknown, value: unknown): unknown {
   if (existing && typeof existing === "object" && value && typeof value === "object") return { ...existing, ...value };
   return value;
 }
+
+/**
+ * Which sub-attributes of `name` a projection returns, or undefined when it returns none of them,
+ * so callers can skip reading what won't be shown (Entra's excludedAttributes=members).
+ */
+export function returnedSubAttributes(
+  projection: Projection,
+  type: ResourceTypeDef,
+  name: string,
+  all: string[],
+): string[] | undefined {
+  const selectors = (list: string[]) =>
+    list.map((text) => selectorOf(type, text)).filter((s): s is Selector => s?.key === name && !s.attr);
+  if (projection.attributes?.length) {
+    const picked = selectors(projection.attributes);
+    if (picked.length === 0) return undefined;
+    if (picked.some((s) => !s.sub)) return all;
+    return all.filter((sub) => picked.some((s) => s.sub === sub));
+  }
+  if (projection.excludedAttributes?.length) {
+    const dropped = selectors(projection.excludedAttributes);
+    if (dropped.some((s) => !s.sub)) return undefined;
+    return all.filter((sub) => !dropped.some((s) => s.sub === sub));
+  }
+  return all;
+}

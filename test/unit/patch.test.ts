@@ -4,40 +4,19 @@ import { parseFilter } from "../../src/scim/filter/parse.ts";
 import { applyPatch } from "../../src/scim/patch/apply.ts";
 import { matchesFilter } from "../../src/scim/patch/match.ts";
 import { MAX_PATCH_OPERATIONS, normalisePatchRequest } from "../../src/scim/patch/normalise.ts";
-import { complex, findAttribute, reference, string } from "../../src/scim/schema/attribute.ts";
-import { type ResourceTypeDef, userResourceType } from "../../src/scim/schema/resource-type.ts";
+import { findAttribute, string } from "../../src/scim/schema/attribute.ts";
+import { groupSchema } from "../../src/scim/schema/group.ts";
+import { groupResourceType, type ResourceTypeDef, userResourceType } from "../../src/scim/schema/resource-type.ts";
 import { userSchema } from "../../src/scim/schema/user.ts";
 
 const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 type Data = Record<string, unknown>;
 
-// A Group type built only from schema data: the engine has no Group-specific code (RFC 7643 §4.2).
+// The Group type plus an immutable attribute, to test immutability: the engine has no Group-specific code.
 const groupType: ResourceTypeDef = {
-  id: "Group",
-  name: "Group",
-  endpoint: "/Groups",
-  description: "Group",
-  schema: {
-    id: "urn:ietf:params:scim:schemas:core:2.0:Group",
-    name: "Group",
-    description: "Group",
-    attributes: [
-      string("displayName", { required: true }),
-      complex(
-        "members",
-        [
-          string("value", { mutability: "immutable", caseExact: true }),
-          reference("$ref", ["User", "Group"], { mutability: "immutable" }),
-          string("display", { mutability: "readOnly" }),
-          string("type", { mutability: "immutable", canonicalValues: ["User", "Group"] }),
-        ],
-        { multiValued: true },
-      ),
-      string("code", { mutability: "immutable" }),
-    ],
-  },
-  extensions: [],
+  ...groupResourceType,
+  schema: { ...groupSchema, attributes: [...groupSchema.attributes, string("code", { mutability: "immutable" })] },
 };
 
 // The user Entra created in entra-scim.md ("Create when nothing matched"), as stored.

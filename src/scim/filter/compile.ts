@@ -214,3 +214,14 @@ function compileIn(filter: Filter, scope: Scope, inElement: boolean, map?: Stora
 export function compileFilter(filter: Filter, map: StorageMap): SQL {
   return compileIn(filter, rowScope(map), false, map);
 }
+
+/**
+ * Compiles a filter on the elements of a side-table attribute to a condition on the side table's
+ * own columns (a Group PATCH "remove members[value eq \"id\"]" becomes a DELETE ... WHERE).
+ */
+export function compileElementFilter(map: StorageMap, attribute: string, filter: Filter): SQL {
+  const resolved = resolveAttribute(map.type, { attr: attribute });
+  const side = resolved && map.sideTables[resolved.attribute.name];
+  if (!resolved || !side) return fail(`'${attribute}' has no element table`);
+  return compileIn(filter, elementScope(resolved, (sub) => side.column(sub.name.toLowerCase())), true);
+}

@@ -2,6 +2,7 @@ import type { AttrPath } from "../filter/ast.ts";
 import { type AttributeDef, findAttribute, type SchemaDef } from "./attribute.ts";
 import { commonAttributes } from "./common.ts";
 import { enterpriseSchema } from "./enterprise.ts";
+import { groupSchema } from "./group.ts";
 import { userSchema } from "./user.ts";
 
 export interface ResourceTypeDef {
@@ -22,7 +23,16 @@ export const userResourceType: ResourceTypeDef = {
   extensions: [{ schema: enterpriseSchema, required: false }],
 };
 
-export const resourceTypes: ResourceTypeDef[] = [userResourceType];
+export const groupResourceType: ResourceTypeDef = {
+  id: "Group",
+  name: "Group",
+  endpoint: "/Groups",
+  description: "Group",
+  schema: groupSchema,
+  extensions: [],
+};
+
+export const resourceTypes: ResourceTypeDef[] = [userResourceType, groupResourceType];
 
 export interface ResolvedAttribute {
   /** The schema the attribute belongs to; undefined for id, externalId and meta. */

@@ -1,0 +1,182 @@
+import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
+import type { StorageMap } from "../scim/filter/compile.ts";
+import type { MemberRow } from "../scim/group-json.ts";
+import { groupResourceType } from "../scim/schema/resource-type.ts";
+import type { StoredResource } from "../scim/serialize.ts";
+import type { ScimData } from "../scim/validate.ts";
+import type { Database } from "./client.ts";
+import { groupMembers, groups, users } from "./schema.ts";
+
+// Tenant-scoped queries and write statements for Groups and their member rows.
+
+// D1 binds at most 100 parameters per statement.
+const ID_CHUNK = 90;
+const MEMBER_ROWS_PER_INSERT = 25;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const memberColumns: Record<string, SQL> = {
+  value: sql`${groupMembers.memberId}`,
+  type: sql`${groupMembers.memberType}`,
+};
+
+export function groupStorage(tenantId: string): StorageMap {
+  return {
+    type: groupResourceType,
+    data: sql`${groups.data}`,
+    columns: {
+      id: sql`${groups.id}`,
+      displayName: sql`${groups.displayName}`,
+      externalId: sql`${groups.externalId}`,
+      "meta.created": sql`${groups.created}`,
+      "meta.lastModified": sql`${groups.lastModified}`,
+    },
+    sideTables: {
+      members: {
+        column: (sub) => memberColumns[sub],
+        // Starts from the (tenant, member) index: "is u a member of g" is one indexed lookup.
+        rowsWhere: (condition) =>
+          sql`${groups.id} IN (SELECT ${groupMembers.groupId} FROM ${groupMembers} WHERE ${groupMembers.tenantId} = ${tenantId} AND ${condition})`,
+      },
+    },
+  };
+}
+
+type GroupRow = typeof groups.$inferSelect;
+
+const toStored = (row: GroupRow): StoredResource => ({
+  id: row.id,
+  data: JSON.parse(row.data),
+  created: row.created,
+  lastModified: row.lastModified,
+  version: row.version,
+});
+
+const byId = (tenantId: string, id: string) => and(eq(groups.tenantId, tenantId), eq(groups.id, id));
+
+export async function findGroup(db: Database, tenantId: string, id: string): Promise<StoredResource | undefined> {
+  const row = await db.query.groups.findFirst({ where: byId(tenantId, id) });
+  return row && toStored(row);
+}
+
+export async function listGroups(db: Database, tenantId: string, filter: SQL | undefined, page: { offset: number; limit: number }) {
+  const where = and(eq(groups.tenantId, tenantId), filter);
+  const [[{ total }], rows] = await db.batch([
+    db.select({ total: count() }).from(groups).where(where),
+    db.select().from(groups).where(where).orderBy(asc(groups.id)).limit(page.limit).offset(page.offset),
+  ]);
+  return { total, resources: rows.map(toStored) };
+}
+
+/** One page of a group's members in id order, from the primary key; `after` is the last id seen. */
+export function memberPage(db: Database, tenantId: string, groupId: string, after: string, limit: number): Promise<MemberRow[]> {
+  return db
+    .select({ memberId: groupMembers.memberId, memberType: groupMembers.memberType })
+    .from(groupMembers)
+    .where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId), gt(groupMembers.memberId, after)))
+    .orderBy(asc(groupMembers.memberId))
+    .limit(limit);
+}
+
+/** Users' read-only groups attribute (RFC 7643 §4.1.2): the groups each of `memberIds` is in. */
+export async function groupsOf(db: Database, tenantId: string, memberIds: string[]) {
+  if (memberIds.length === 0) return [];
+  const queries = chunks(memberIds, ID_CHUNK).map((ids) =>
+    db
+      .select({ memberId: groupMembers.memberId, groupId: groupMembers.groupId, display: groups.displayName })
+      .from(groupMembers)
+      .innerJoin(groups, and(eq(groups.tenantId, groupMembers.tenantId), eq(groups.id, groupMembers.groupId)))
+      .where(and(eq(groupMembers.tenantId, tenantId), inArray(groupMembers.memberId, ids)))
+      .orderBy(asc(groupMembers.groupId)),
+  );
+  const results = await db.batch(queries as [(typeof queries)[0], ...typeof queries]);
+  return results.flat();
+}
+
+/**
+ * A group and which of `ids` are Users or Groups of the tenant, in one round trip: the single
+ * writer's only read before a group write.
+ */
+export async function loadForWrite(db: Database, tenantId: string, groupId: string, ids: string[]) {
+  const memberQueries = chunks(ids, ID_CHUNK).flatMap((part) => [
+    db.select({ id: users.id }).from(users).where(and(eq(users.tenantId, tenantId), inArray(users.id, part))),
+    db.select({ id: groups.id }).from(groups).where(and(eq(groups.tenantId, tenantId), inArray(groups.id, part))),
+  ]);
+  const [groupRows, ...results] = await db.batch([
+    db.select().from(groups).where(byId(tenantId, groupId)),
+    ...memberQueries,
+  ]);
+  const found = new Map<string, MemberRow>();
+  results.forEach((rows, i) => {
+    for (const { id } of rows as { id: string }[]) found.set(id, { memberId: id, memberType: i % 2 === 0 ? "User" : "Group" });
+  });
+  const row = (groupRows as GroupRow[])[0];
+  return { group: row && toStored(row), found };
+}
+
+function groupColumns(data: ScimData) {
+  return {
+    displayName: String(data.displayName),
+    externalId: (data.externalId as string | undefined) ?? null,
+    data: JSON.stringify(data),
+  };
+}
+
+export function insertGroupStatement(db: Database, tenantId: string, group: StoredResource) {
+  return db.insert(groups).values({
+    tenantId,
+    id: group.id,
+    ...groupColumns(group.data),
+    created: group.created,
+    lastModified: group.lastModified,
+    version: group.version,
+  });
+}
+
+export function updateGroupStatement(db: Database, tenantId: string, group: StoredResource) {
+  return db
+    .update(groups)
+    .set({ ...groupColumns(group.data), lastModified: group.lastModified, version: group.version })
+    .where(byId(tenantId, group.id));
+}
+
+/** Adding an existing member is not an error (Entra re-sends adds): the primary key absorbs it. */
+export function addMemberStatements(db: Database, tenantId: string, groupId: string, members: MemberRow[]) {
+  return chunks(members, MEMBER_ROWS_PER_INSERT).map((part) =>
+    db
+      .insert(groupMembers)
+      .values(part.map((m) => ({ tenantId, groupId, memberId: m.memberId, memberType: m.memberType })))
+      .onConflictDoNothing(),
+  );
+}
+
+const ofGroup = (tenantId: string, groupId: string) =>
+  and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
+
+export function removeMemberStatements(db: Database, tenantId: string, groupId: string, ids: string[]) {
+  return chunks(ids, ID_CHUNK).map((part) =>
+    db.delete(groupMembers).where(and(ofGroup(tenantId, groupId), inArray(groupMembers.memberId, part))),
+  );
+}
+
+export function removeMembersWhere(db: Database, tenantId: string, groupId: string, condition: SQL | undefined) {
+  return db.delete(groupMembers).where(and(ofGroup(tenantId, groupId), condition));
+}
+
+/** A deleted user or group leaves every group it was in, in the same batch as its own delete. */
+export function leaveAllGroupsStatement(db: Database, tenantId: string, memberId: string) {
+  return db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.memberId, memberId)));
+}
+
+export function deleteGroupStatements(db: Database, tenantId: string, id: string) {
+  return [
+    db.delete(groups).where(byId(tenantId, id)).returning({ id: groups.id }),
+    removeMembersWhere(db, tenantId, id, undefined),
+    leaveAllGroupsStatement(db, tenantId, id),
+  ] as const;
+}
+

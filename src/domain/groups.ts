@@ -1,0 +1,122 @@
+import type { Database } from "../db/client.ts";
+import {
+  addMemberStatements,
+  deleteGroupStatements,
+  groupStorage,
+  insertGroupStatement,
+  loadForWrite,
+  removeMembersWhere,
+  removeMemberStatements,
+  updateGroupStatement,
+} from "../db/groups.ts";
+import { badRequest, notFound } from "../scim/errors.ts";
+import { compileElementFilter } from "../scim/filter/compile.ts";
+import type { MemberRow } from "../scim/group-json.ts";
+import { applyPatch } from "../scim/patch/apply.ts";
+import { type MemberIntent, type MemberRef, memberRefs, referencedMembers, splitMemberOperations } from "../scim/patch/members.ts";
+import type { PatchOp } from "../scim/patch/normalise.ts";
+import { groupResourceType } from "../scim/schema/resource-type.ts";
+import type { StoredResource } from "../scim/serialize.ts";
+import { parseResource, type ScimData } from "../scim/validate.ts";
+
+// Group writes, run inside the tenant's writer. The group row holds the attributes; members are
+// rows, so a member change touches those rows and the group's version, whatever the group's size.
+
+type Statement = Parameters<Database["batch"]>[0][number];
+
+/** Splits validated group data into the stored attributes and the member references. */
+function withoutMembers(data: ScimData): { data: ScimData; members: MemberRef[] } {
+  const { members, ...rest } = data;
+  return { data: rest, members: members ? memberRefs(members, "members") : [] };
+}
+
+/**
+ * Reads the group (unless it is being created) and resolves member references to rows. Every id
+ * must be a User or Group of this tenant; otherwise the request fails naming them, before anything
+ * is written.
+ */
+async function load(db: Database, tenantId: string, groupId: string, ids: string[], creating = false) {
+  const { group, found } = await loadForWrite(db, tenantId, groupId, ids);
+  if (!group && !creating) throw notFound(`Group ${groupId}`);
+  const unknown = ids.filter((id) => !found.has(id));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 10).join(", ") + (unknown.length > 10 ? ` and ${unknown.length - 10} more` : "");
+    throw badRequest("invalidValue", `members not found in this tenant: ${shown}`);
+  }
+  if (found.has(groupId)) throw badRequest("invalidValue", "a group cannot be a member of itself");
+  return { current: group as StoredResource, rows: found };
+}
+
+const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) =>
+  [...new Set(refs.map((r) => r.value))].map((id) => rows.get(id) as MemberRow);
+
+async function batch(db: Database, statements: Statement[]) {
+  await db.batch(statements as [Statement, ...Statement[]]);
+}
+
+export async function createGroup(db: Database, tenantId: string, input: ScimData): Promise<StoredResource> {
+  const { data, members } = withoutMembers(input);
+  const now = new Date().toISOString();
+  const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
+  const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), true);
+  await batch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows))]);
+  return group;
+}
+
+const next = (current: StoredResource, data: ScimData): StoredResource => ({
+  ...current,
+  data,
+  lastModified: new Date().toISOString(),
+  version: current.version + 1,
+});
+
+/** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
+export async function replaceGroup(db: Database, tenantId: string, id: string, input: ScimData): Promise<StoredResource> {
+  const { data, members } = withoutMembers(input);
+  const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]));
+  const group = next(current, data);
+  await batch(db, [
+    updateGroupStatement(db, tenantId, group),
+    removeMembersWhere(db, tenantId, id, undefined),
+    ...addMemberStatements(db, tenantId, id, rowsFor(members, rows)),
+  ]);
+  return group;
+}
+
+function intentStatements(db: Database, tenantId: string, groupId: string, intent: MemberIntent, rows: Map<string, MemberRow>) {
+  switch (intent.kind) {
+    case "add":
+      return addMemberStatements(db, tenantId, groupId, rowsFor(intent.members, rows));
+    case "remove":
+      return removeMemberStatements(db, tenantId, groupId, intent.ids);
+    case "removeWhere":
+      return [removeMembersWhere(db, tenantId, groupId, compileElementFilter(groupStorage(tenantId), "members", intent.filter))];
+    case "removeAll":
+      return [removeMembersWhere(db, tenantId, groupId, undefined)];
+    case "replace":
+      return [
+        removeMembersWhere(db, tenantId, groupId, undefined),
+        ...addMemberStatements(db, tenantId, groupId, rowsFor(intent.members, rows)),
+      ];
+  }
+}
+
+export async function patchGroup(db: Database, tenantId: string, id: string, ops: PatchOp[]): Promise<StoredResource> {
+  const { attributeOps, memberIntents } = splitMemberOperations(ops);
+  const { current, rows } = await load(db, tenantId, id, referencedMembers(memberIntents));
+  const data = attributeOps.length
+    ? parseResource(applyPatch(current.data, attributeOps, groupResourceType), groupResourceType)
+    : current.data;
+  const group = next(current, data);
+  // Statements run in order inside one atomic batch, so "replace then add" lands as written.
+  await batch(db, [
+    updateGroupStatement(db, tenantId, group),
+    ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
+  ]);
+  return group;
+}
+
+export async function deleteGroup(db: Database, tenantId: string, id: string): Promise<void> {
+  const [deleted] = await db.batch(deleteGroupStatements(db, tenantId, id));
+  if (deleted.length === 0) throw notFound(`Group ${id}`);
+}
