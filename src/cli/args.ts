@@ -1,0 +1,117 @@
+// Turns argv into a validated request, so commands.ts only ever sees names that are safe to put
+// into SQL and KV keys (wrangler d1 execute has no bound parameters).
+
+import { parseArgs } from "node:util";
+import { TENANT_NAME } from "../lib/token-store.ts";
+import { usageError } from "./errors.ts";
+
+export type CommandName = "create" | "rotate" | "revoke" | "list";
+
+export interface Target {
+  remote: boolean;
+  /** Local state directory (wrangler's --persist-to); absolute, or undefined for wrangler's default. */
+  persistTo?: string;
+  /** wrangler config file (wrangler's --config); absolute, or undefined for ./wrangler.toml. */
+  config?: string;
+}
+
+export type CliRequest =
+  | { kind: "help" }
+  | { kind: "run"; command: "list"; target: Target; json: boolean }
+  | { kind: "run"; command: Exclude<CommandName, "list">; tenant: string; target: Target; json: boolean };
+
+export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
+
+Commands:
+  create <tenant>   Create a tenant and print its Tenant URL and Secret Token (shown once)
+  rotate <tenant>   Issue a new Secret Token; the old one stops working
+  revoke <tenant>   Remove the tenant's Secret Token; the tenant keeps its data
+  list              List tenants, their creation dates and whether a token is live
+
+Options:
+  --local              Use the local state that \`npm run dev\` serves (default)
+  --remote             Use the deployed D1 database and KV namespace
+  --json               Print one JSON value on stdout (progress goes to stderr)
+  --persist-to <dir>   Local state directory (passed to wrangler; default .wrangler/state)
+  -c, --config <file>  wrangler configuration file (passed to wrangler; default wrangler.toml)
+  -h, --help           Show this help
+
+Tenant names are DNS labels: lower-case letters, digits and "-", 1-63 characters,
+not starting or ending with "-". The tenant's host is {tenant}.{BASE_DOMAIN}; --remote takes
+BASE_DOMAIN from the environment, else from wrangler.toml [vars].
+
+--json output:
+  create, rotate  {"tenant","tenantUrl","token"}
+  revoke          {"tenant","revoked"}          (revoked: false if there was no token)
+  list            [{"tenant","createdAt","tokenLive","tenantUrl"}]
+Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
+Exit codes: 0 success, 1 failed operation, 2 usage error.
+`;
+
+const COMMANDS: readonly string[] = ["create", "rotate", "revoke", "list"] satisfies CommandName[];
+
+export function validateTenantName(name: string): string {
+  // Lower-case only although DNS is case-insensitive: the name is also the D1 key and the
+  // Worker matches it against the Host header, so one spelling per tenant avoids look-alikes.
+  if (!TENANT_NAME.test(name)) {
+    throw usageError(
+      `invalid tenant name "${name}": use 1-63 lower-case letters, digits or "-", not starting or ending with "-"`,
+    );
+  }
+  return name;
+}
+
+/** resolvePath makes --persist-to and --config absolute: wrangler runs in the project root, not the caller's directory. */
+export function parseCliArgs(argv: string[], resolvePath: (p: string) => string): CliRequest {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        local: { type: "boolean" },
+        remote: { type: "boolean" },
+        json: { type: "boolean" },
+        "persist-to": { type: "string" },
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    // node:util reports unknown flags and missing flag values as TypeError with a readable message.
+    throw usageError(`${(error as Error).message}\nRun with --help for usage.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] === "help") return { kind: "help" };
+
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw usageError("missing command\nRun with --help for usage.");
+  if (!COMMANDS.includes(command)) {
+    throw usageError(`unknown command "${command}"\nRun with --help for usage.`);
+  }
+  if (values.local && values.remote) throw usageError("--local and --remote exclude each other");
+  if (values.remote && values["persist-to"] !== undefined) {
+    throw usageError("--persist-to applies to local state only; drop it or drop --remote");
+  }
+  const target: Target = {
+    remote: values.remote === true,
+    persistTo: values["persist-to"] === undefined ? undefined : resolvePath(values["persist-to"]),
+    config: values.config === undefined ? undefined : resolvePath(values.config),
+  };
+  const json = values.json === true;
+
+  if (command === "list") {
+    if (rest.length > 0) throw usageError(`"list" takes no arguments, got "${rest.join(" ")}"`);
+    return { kind: "run", command, target, json };
+  }
+  if (rest.length === 0) throw usageError(`"${command}" needs a tenant name: ${command} <tenant>`);
+  if (rest.length > 1) throw usageError(`"${command}" takes one tenant name, got "${rest.join(" ")}"`);
+  return {
+    kind: "run",
+    command: command as Exclude<CommandName, "list">,
+    tenant: validateTenantName(rest[0]),
+    target,
+    json,
+  };
+}

@@ -1,0 +1,57 @@
+// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list> [tenant] [options]`.
+// Runs on Node >= 22 with type stripping (package.json "tenant" script), hence the .ts imports.
+
+import { resolve } from "node:path";
+import { HELP, parseCliArgs } from "./args.ts";
+import { type Context, createTenant, listTenants, revokeToken, rotateToken } from "./commands.ts";
+import { CliError, EXIT_FAILURE } from "./errors.ts";
+import { issuedText, json, listText, revokedText } from "./output.ts";
+import { resolveBaseDomain } from "./tenant-url.ts";
+import { wranglerStore } from "./wrangler.ts";
+
+async function main(argv: string[]): Promise<string> {
+  const request = parseCliArgs(argv, (path) => resolve(process.cwd(), path));
+  if (request.kind === "help") return HELP;
+
+  const { target } = request;
+  // Before any wrangler call: a remote command with no usable domain fails in a second, not after writes.
+  const baseDomain = await resolveBaseDomain(target, process.env);
+  const ctx: Context = {
+    store: wranglerStore(target),
+    target,
+    baseDomain,
+    log: (line) => process.stderr.write(`${line}\n`),
+    now: () => new Date(),
+  };
+
+  switch (request.command) {
+    case "create": {
+      const result = await createTenant(request.tenant, ctx);
+      return request.json ? json(result) : issuedText(result, "created");
+    }
+    case "rotate": {
+      const result = await rotateToken(request.tenant, ctx);
+      return request.json ? json(result) : issuedText(result, "rotated");
+    }
+    case "revoke": {
+      const result = await revokeToken(request.tenant, ctx);
+      return request.json ? json(result) : revokedText(result);
+    }
+    case "list": {
+      const result = await listTenants(ctx);
+      return request.json ? json(result) : listText(result);
+    }
+    default: {
+      const unreachable: never = request;
+      throw new CliError(`unhandled command ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+try {
+  process.stdout.write(await main(process.argv.slice(2)));
+} catch (error) {
+  const known = error instanceof CliError;
+  process.stderr.write(`error: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`);
+  process.exitCode = known ? error.exitCode : EXIT_FAILURE;
+}
