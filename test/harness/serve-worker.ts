@@ -35,7 +35,19 @@ export interface ServedWorker {
    * Connections are kept alive, as a client under load would.
    */
   tenantFetch(tenant: string, path: string, init?: TenantRequestInit): Promise<Response>;
+  /** The Worker's own D1 and KV bindings, for seeding benchmark data without HTTP. */
+  bindings(): Promise<{ db: D1Like; kv: KvLike }>;
   dispose(): Promise<void>;
+}
+
+/** The parts of the D1 and KV bindings the harness's callers use (Miniflare hands out the real ones). */
+export interface D1Like {
+  prepare(sql: string): { bind(...values: unknown[]): unknown; run(): Promise<unknown> };
+  batch(statements: unknown[]): Promise<unknown>;
+  exec(sql: string): Promise<unknown>;
+}
+export interface KvLike {
+  put(key: string, value: string): Promise<void>;
 }
 
 export interface TenantRequestInit {
@@ -118,6 +130,12 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
     port,
     tenantFetch: (tenant, path, init = {}) =>
       httpFetch(agent, { port, path, host: `${tenant}.localhost:${port}`, ...init }),
+    async bindings() {
+      return {
+        db: (await mf.getD1Database("DB")) as unknown as D1Like,
+        kv: (await mf.getKVNamespace("TOKENS")) as unknown as KvLike,
+      };
+    },
     async dispose() {
       agent.destroy();
       await mf.dispose();
