@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
 import { bearerAuth } from "./middleware/auth.ts";
+import { bulkRoutes } from "./routes/bulk.ts";
 import { discovery } from "./routes/discovery.ts";
-import { groups } from "./routes/groups.ts";
-import { users } from "./routes/users.ts";
+import { groups, groupStore } from "./routes/groups.ts";
+import { rootSearch } from "./routes/search.ts";
+import { users, userStore } from "./routes/users.ts";
 import { errorBody, ScimError } from "./scim/errors.ts";
 
 function scimApi() {
@@ -12,6 +14,12 @@ function scimApi() {
   api.use("*", bearerAuth);
   api.route("/Users", users);
   api.route("/Groups", groups);
+  api.route("/.search", rootSearch([userStore, groupStore]));
+  api.route("/Bulk", bulkRoutes([userStore, groupStore]));
+  // RFC 7644 §3.11: /Me needs a token bound to a user; ours are bound to a tenant.
+  api.all("/Me", () => {
+    throw new ScimError(501, "/Me is not supported: tokens here authenticate a tenant, not a user");
+  });
   api.route("/", discovery);
   return api;
 }
@@ -26,7 +34,7 @@ export function createApp() {
 
   app.notFound((c) => {
     // A known path with an unsupported method is a 405, anything else a 404.
-    const known = /^\/scim(\/v2)?\/(Users|Groups|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
+    const known = /^\/scim(\/v2)?\/(Users|Groups|Bulk|\.search|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
       new URL(c.req.url).pathname,
     );
     const error = known

@@ -1,5 +1,13 @@
+import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema.ts";
 
 export const database = (d1: D1Database) => drizzle(d1, { schema });
 export type Database = ReturnType<typeof database>;
+
+export interface Page {
+  offset: number;
+  limit: number;
+  /** ORDER BY from sortBy; by default the primary key, stable across pages. */
+  order?: SQL;
+}

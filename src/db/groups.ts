@@ -1,10 +1,10 @@
 import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
-import type { MemberRow } from "../scim/group-json.ts";
+import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import type { Database } from "./client.ts";
+import type { Database, Page } from "./client.ts";
 import { groupMembers, groups, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Groups and their member rows.
@@ -63,11 +63,11 @@ export async function findGroup(db: Database, tenantId: string, id: string): Pro
   return row && toStored(row);
 }
 
-export async function listGroups(db: Database, tenantId: string, filter: SQL | undefined, page: { offset: number; limit: number }) {
+export async function listGroups(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
   const where = and(eq(groups.tenantId, tenantId), filter);
   const [[{ total }], rows] = await db.batch([
     db.select({ total: count() }).from(groups).where(where),
-    db.select().from(groups).where(where).orderBy(asc(groups.id)).limit(page.limit).offset(page.offset),
+    db.select().from(groups).where(where).orderBy(page.order ?? asc(groups.id)).limit(page.limit).offset(page.offset),
   ]);
   return { total, resources: rows.map(toStored) };
 }

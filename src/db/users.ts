@@ -3,7 +3,7 @@ import type { StorageMap } from "../scim/filter/compile.ts";
 import { userResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import type { Database } from "./client.ts";
+import type { Database, Page } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
 
@@ -60,18 +60,13 @@ export async function findUser(db: Database, tenantId: string, id: string): Prom
   return row && toStored(row);
 }
 
-export interface Page {
-  offset: number;
-  limit: number;
-}
-
 export async function listUsers(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
   const where = and(eq(users.tenantId, tenantId), filter);
   // One round trip for the count and the page. Ordered by the primary key: stable, so
   // consecutive pages never overlap.
   const [[{ total }], rows] = await db.batch([
     db.select({ total: count() }).from(users).where(where),
-    db.select().from(users).where(where).orderBy(asc(users.id)).limit(page.limit).offset(page.offset),
+    db.select().from(users).where(where).orderBy(page.order ?? asc(users.id)).limit(page.limit).offset(page.offset),
   ]);
   return { total, resources: rows.map(toStored) };
 }

@@ -11,12 +11,13 @@ import {
 } from "../db/groups.ts";
 import { badRequest, notFound } from "../scim/errors.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
-import type { MemberRow } from "../scim/group-json.ts";
+import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import { type MemberIntent, type MemberRef, memberRefs, referencedMembers, splitMemberOperations } from "../scim/patch/members.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import { groupResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
+import { checkIfMatch } from "./precondition.ts";
 import { parseResource, type ScimData } from "../scim/validate.ts";
 
 // Group writes, run inside the tenant's writer. The group row holds the attributes; members are
@@ -35,9 +36,10 @@ function withoutMembers(data: ScimData): { data: ScimData; members: MemberRef[] 
  * must be a User or Group of this tenant; otherwise the request fails naming them, before anything
  * is written.
  */
-async function load(db: Database, tenantId: string, groupId: string, ids: string[], creating = false) {
+async function load(db: Database, tenantId: string, groupId: string, ids: string[], ifMatch?: string, creating = false) {
   const { group, found } = await loadForWrite(db, tenantId, groupId, ids);
   if (!group && !creating) throw notFound(`Group ${groupId}`);
+  if (group) checkIfMatch(group, ifMatch);
   const unknown = ids.filter((id) => !found.has(id));
   if (unknown.length > 0) {
     const shown = unknown.slice(0, 10).join(", ") + (unknown.length > 10 ? ` and ${unknown.length - 10} more` : "");
@@ -58,7 +60,7 @@ export async function createGroup(db: Database, tenantId: string, input: ScimDat
   const { data, members } = withoutMembers(input);
   const now = new Date().toISOString();
   const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
-  const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), true);
+  const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
   await batch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows))]);
   return group;
 }
@@ -71,9 +73,9 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
 });
 
 /** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
-export async function replaceGroup(db: Database, tenantId: string, id: string, input: ScimData): Promise<StoredResource> {
+export async function replaceGroup(db: Database, tenantId: string, id: string, input: ScimData, ifMatch?: string): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
-  const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]));
+  const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
   const group = next(current, data);
   await batch(db, [
     updateGroupStatement(db, tenantId, group),
@@ -101,9 +103,9 @@ function intentStatements(db: Database, tenantId: string, groupId: string, inten
   }
 }
 
-export async function patchGroup(db: Database, tenantId: string, id: string, ops: PatchOp[]): Promise<StoredResource> {
+export async function patchGroup(db: Database, tenantId: string, id: string, ops: PatchOp[], ifMatch?: string): Promise<StoredResource> {
   const { attributeOps, memberIntents } = splitMemberOperations(ops);
-  const { current, rows } = await load(db, tenantId, id, referencedMembers(memberIntents));
+  const { current, rows } = await load(db, tenantId, id, referencedMembers(memberIntents), ifMatch);
   const data = attributeOps.length
     ? parseResource(applyPatch(current.data, attributeOps, groupResourceType), groupResourceType)
     : current.data;
@@ -116,7 +118,8 @@ export async function patchGroup(db: Database, tenantId: string, id: string, ops
   return group;
 }
 
-export async function deleteGroup(db: Database, tenantId: string, id: string): Promise<void> {
+export async function deleteGroup(db: Database, tenantId: string, id: string, ifMatch?: string): Promise<void> {
+  if (ifMatch !== undefined) await load(db, tenantId, id, [], ifMatch);
   const [deleted] = await db.batch(deleteGroupStatements(db, tenantId, id));
   if (deleted.length === 0) throw notFound(`Group ${id}`);
 }

@@ -2,6 +2,7 @@ import { hashPassword } from "../lib/crypto.ts";
 import type { Database } from "../db/client.ts";
 import { deleteUserStatements, findUser, insertUserStatements, updateUserStatements } from "../db/users.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
+import { checkIfMatch } from "./precondition.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import { userResourceType } from "../scim/schema/resource-type.ts";
@@ -40,9 +41,10 @@ export async function createUser(db: Database, tenantId: string, input: ScimData
   return user;
 }
 
-async function existing(db: Database, tenantId: string, id: string): Promise<StoredResource> {
+async function existing(db: Database, tenantId: string, id: string, ifMatch?: string): Promise<StoredResource> {
   const user = await findUser(db, tenantId, id);
   if (!user) throw notFound(`User ${id}`);
+  checkIfMatch(user, ifMatch);
   return user;
 }
 
@@ -58,17 +60,19 @@ async function store(db: Database, tenantId: string, current: StoredResource, in
   return user;
 }
 
-export async function replaceUser(db: Database, tenantId: string, id: string, input: ScimData) {
-  return store(db, tenantId, await existing(db, tenantId, id), input);
+export async function replaceUser(db: Database, tenantId: string, id: string, input: ScimData, ifMatch?: string) {
+  return store(db, tenantId, await existing(db, tenantId, id, ifMatch), input);
 }
 
-export async function patchUser(db: Database, tenantId: string, id: string, ops: PatchOp[]) {
-  const current = await existing(db, tenantId, id);
+export async function patchUser(db: Database, tenantId: string, id: string, ops: PatchOp[], ifMatch?: string) {
+  const current = await existing(db, tenantId, id, ifMatch);
   const patched = parseResource(applyPatch(current.data, ops, userResourceType), userResourceType);
   return store(db, tenantId, current, patched);
 }
 
-export async function deleteUser(db: Database, tenantId: string, id: string): Promise<void> {
+export async function deleteUser(db: Database, tenantId: string, id: string, ifMatch?: string): Promise<void> {
+  // Without If-Match a delete needs no read: the batch reports whether a row went.
+  if (ifMatch !== undefined) await existing(db, tenantId, id, ifMatch);
   const [deleted] = await db.batch(deleteUserStatements(db, tenantId, id));
   if (deleted.length === 0) throw notFound(`User ${id}`);
 }

@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { database, type Database } from "../db/client.ts";
-import { createGroup, deleteGroup, patchGroup, replaceGroup } from "../domain/groups.ts";
-import { createUser, deleteUser, patchUser, replaceUser } from "../domain/users.ts";
+import { domains, type ResourceDomain } from "../domain/resources.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { ScimData } from "../scim/validate.ts";
@@ -21,41 +20,27 @@ export class TenantWriter extends DurableObject<Env> {
     this.db = database(env.DB);
   }
 
-  private serial<T>(work: () => Promise<T>) {
-    const run = this.tail.then(() => capture(work));
+  private serial<T>(type: string, work: (domain: ResourceDomain) => Promise<T>) {
+    const domain = domains[type];
+    if (!domain) throw new Error(`unknown resource type ${type}`);
+    const run = this.tail.then(() => capture(() => work(domain)));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  createUser(tenantId: string, data: ScimData) {
-    return this.serial(() => createUser(this.db, tenantId, data));
+  create(tenant: string, type: string, data: ScimData) {
+    return this.serial(type, (d) => d.create(this.db, tenant, data));
   }
 
-  replaceUser(tenantId: string, id: string, data: ScimData) {
-    return this.serial(() => replaceUser(this.db, tenantId, id, data));
+  replace(tenant: string, type: string, id: string, data: ScimData, ifMatch?: string) {
+    return this.serial(type, (d) => d.replace(this.db, tenant, id, data, ifMatch));
   }
 
-  patchUser(tenantId: string, id: string, ops: PatchOp[]) {
-    return this.serial(() => patchUser(this.db, tenantId, id, ops));
+  patch(tenant: string, type: string, id: string, ops: PatchOp[], ifMatch?: string) {
+    return this.serial(type, (d) => d.patch(this.db, tenant, id, ops, ifMatch));
   }
 
-  deleteUser(tenantId: string, id: string) {
-    return this.serial(() => deleteUser(this.db, tenantId, id));
-  }
-
-  createGroup(tenantId: string, data: ScimData) {
-    return this.serial(() => createGroup(this.db, tenantId, data));
-  }
-
-  replaceGroup(tenantId: string, id: string, data: ScimData) {
-    return this.serial(() => replaceGroup(this.db, tenantId, id, data));
-  }
-
-  patchGroup(tenantId: string, id: string, ops: PatchOp[]) {
-    return this.serial(() => patchGroup(this.db, tenantId, id, ops));
-  }
-
-  deleteGroup(tenantId: string, id: string) {
-    return this.serial(() => deleteGroup(this.db, tenantId, id));
+  remove(tenant: string, type: string, id: string, ifMatch?: string) {
+    return this.serial(type, (d) => d.remove(this.db, tenant, id, ifMatch));
   }
 }

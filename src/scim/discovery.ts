@@ -1,3 +1,4 @@
+import { MAX_BULK_OPERATIONS } from "./bulk.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAYLOAD_BYTES } from "./limits.ts";
 import type { AttributeDef, SchemaDef } from "./schema/attribute.ts";
 import { commonAttributes } from "./schema/common.ts";
@@ -15,13 +16,13 @@ export function serviceProviderConfig(scimBase: string) {
     schemas: [SPC_SCHEMA],
     documentationUri: "https://datatracker.ietf.org/doc/html/rfc7644",
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: MAX_PAYLOAD_BYTES },
+    bulk: { supported: true, maxOperations: MAX_BULK_OPERATIONS, maxPayloadSize: MAX_PAYLOAD_BYTES },
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
     // draft-ietf-scim-cursor-pagination's block: the only standard-track place for page sizes.
     pagination: { cursor: false, index: true, defaultPageSize: DEFAULT_PAGE_SIZE, maxPageSize: MAX_PAGE_SIZE },
     changePassword: { supported: false },
-    sort: { supported: false },
-    etag: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
     authenticationSchemes: [
       {
         type: "oauthbearertoken",

@@ -60,25 +60,48 @@ function omit(value: unknown, sub: string): unknown {
   return Array.isArray(value) ? value.map(drop) : drop(value);
 }
 
+/** Drops the top-level and extension attributes whose definition `drop` picks. */
+function withoutAttributes(resource: ScimData, type: ResourceTypeDef, drop: (def: AttributeDef) => boolean): ScimData {
+  const out: ScimData = { ...resource };
+  for (const def of type.schema.attributes) if (drop(def)) delete out[def.name];
+  for (const { schema } of type.extensions) {
+    const bag = out[schema.id] as ScimData | undefined;
+    if (!bag) continue;
+    const kept = Object.entries(bag).filter(([name]) => {
+      const def = findAttribute(schema.attributes, name);
+      return !def || !drop(def);
+    });
+    if (kept.length) out[schema.id] = Object.fromEntries(kept);
+    else delete out[schema.id];
+  }
+  return out;
+}
+
+const never = (def: AttributeDef) => def.returned === "never";
+// RFC 7643 §7: "request" attributes are returned only when named in `attributes`.
+const unlessRequested = (def: AttributeDef) => def.returned === "never" || def.returned === "request";
+
 /** Unknown names are ignored: a client asking for an attribute we don't have gets nothing for it. */
-export function project(resource: ScimData, projection: Projection, type: ResourceTypeDef): ScimData {
+export function project(full: ScimData, projection: Projection, type: ResourceTypeDef): ScimData {
   const { attributes, excludedAttributes } = projection;
   if (attributes?.length) {
-    const out: ScimData = { schemas: resource.schemas, id: resource.id };
+    const source = withoutAttributes(full, type, never);
+    const out: ScimData = { schemas: source.schemas, id: source.id };
     for (const text of attributes) {
       const s = selectorOf(type, text);
-      if (!s || resource[s.key] === undefined) continue;
+      if (!s || source[s.key] === undefined) continue;
       if (s.attr) {
         const bag = (out[s.key] ?? {}) as ScimData;
-        const value = pick((resource[s.key] as ScimData)[s.attr], s.sub);
+        const value = pick((source[s.key] as ScimData)[s.attr], s.sub);
         if (value !== undefined) out[s.key] = { ...bag, [s.attr]: value };
       } else {
-        const value = pick(resource[s.key], s.sub);
+        const value = pick(source[s.key], s.sub);
         if (value !== undefined) out[s.key] = s.sub ? mergeDeep(out[s.key], value) : value;
       }
     }
     return out;
   }
+  const resource = withoutAttributes(full, type, unlessRequested);
   if (excludedAttributes?.length) {
     const out: ScimData = { ...resource };
     for (const text of excludedAttributes) {

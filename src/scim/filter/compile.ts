@@ -3,6 +3,7 @@ import { badRequest } from "../errors.ts";
 import type { AttributeDef } from "../schema/attribute.ts";
 import { type ResolvedAttribute, resolveAttribute, type ResourceTypeDef } from "../schema/resource-type.ts";
 import type { AttrPath, CompareOp, CompValue, Filter } from "./ast.ts";
+import { parseAttrPath } from "./parse.ts";
 
 // Compiles a filter AST to a parameterised SQL condition: values only ever travel as bound
 // parameters, and attribute names only select from what the schema declares.
@@ -224,4 +225,30 @@ export function compileElementFilter(map: StorageMap, attribute: string, filter:
   const side = resolved && map.sideTables[resolved.attribute.name];
   if (!resolved || !side) return fail(`'${attribute}' has no element table`);
   return compileIn(filter, elementScope(resolved, (sub) => side.column(sub.name.toLowerCase())), true);
+}
+
+export type SortOrder = "ascending" | "descending";
+
+/**
+ * RFC 7644 §3.4.2.3 sortBy: an ORDER BY on any simple or sub-attribute, compared as its caseExact
+ * says; a multi-valued attribute sorts by its primary (else first) element's value. Missing values
+ * come last when ascending and first when descending, and the id breaks ties so pages stay stable.
+ */
+export function compileSort(sortBy: string, order: SortOrder, map: StorageMap, id: SQL): SQL {
+  const path = parseAttrPath(sortBy, "invalidValue");
+  const resolved = resolveAttribute(map.type, path);
+  if (!resolved) throw badRequest("invalidValue", `sortBy: unknown attribute '${sortBy}'`);
+  const def = resolved.sub ?? resolved.attribute;
+  if (def.returned === "never") throw badRequest("invalidValue", `sortBy: '${sortBy}' cannot be sorted on`);
+  let expr = map.columns[columnKey(resolved)];
+  if (!expr && resolved.attribute.multiValued) {
+    const sub = resolved.sub?.name ?? "value";
+    const elements = sql`json_each(${map.data}, ${jsonPath({ ...resolved, sub: undefined })})`;
+    expr = sql`(SELECT json_extract(je.value, ${`$.${sub}`}) FROM ${elements} AS je ORDER BY coalesce(json_extract(je.value, '$.primary'), 0) DESC, je.key LIMIT 1)`;
+  } else if (!expr) {
+    if (def.type === "complex") throw badRequest("invalidValue", `sortBy: '${sortBy}' is complex: name a sub-attribute`);
+    expr = sql`json_extract(${map.data}, ${jsonPath(resolved, resolved.sub)})`;
+  }
+  const key = isText(def) && !def.caseExact ? sql`lower(${expr})` : expr;
+  return order === "descending" ? sql`${key} DESC NULLS FIRST, ${id} DESC` : sql`${key} ASC NULLS LAST, ${id} ASC`;
 }

@@ -1,8 +1,8 @@
 import { LIST_RESPONSE, type Paging } from "./list.ts";
 import type { ScimData } from "./validate.ts";
 
-// Group bodies are written as a stream of JSON text: members are read page by page from their rows
-// and each page is turned into text at once, so memory stays flat whatever the group's size.
+// Resource bodies written as a stream of JSON text. A group's members are read page by page from
+// their rows and each page turned into text at once, so memory stays flat whatever the group's size.
 
 export const MEMBER_SUB_ATTRIBUTES = ["value", "$ref", "type"];
 const MEMBER_PAGE = 5000;
@@ -15,10 +15,10 @@ export interface MemberRow {
 /** Reads one page of a group's members in id order, after the id `after` ("" for the first). */
 export type MemberPages = (groupId: string, after: string, limit: number) => Promise<MemberRow[]>;
 
-export interface GroupBody {
-  /** The group as rendered and projected, without members. */
+export interface ResourceBody {
+  /** The resource as rendered and projected; a group's without members. */
   resource: ScimData;
-  /** Member sub-attributes to return; undefined returns no members and reads none. */
+  /** A group's member sub-attributes to return; undefined returns no members and reads none. */
   memberFields?: string[];
 }
 
@@ -32,7 +32,7 @@ function memberJson(row: MemberRow, fields: string[], scimBase: string): string 
   return JSON.stringify(member);
 }
 
-export async function* groupJson(body: GroupBody, pages: MemberPages, scimBase: string): AsyncGenerator<string> {
+export async function* resourceJson(body: ResourceBody, pages: MemberPages, scimBase: string): AsyncGenerator<string> {
   const { resource, memberFields } = body;
   if (!memberFields) {
     yield JSON.stringify(resource);
@@ -55,10 +55,10 @@ export async function* groupJson(body: GroupBody, pages: MemberPages, scimBase: 
   yield `]${meta === undefined ? "" : `,"meta":${JSON.stringify(meta)}`}}`;
 }
 
-export async function* groupListJson(
+export async function* listJson(
   total: number,
   paging: Paging,
-  bodies: GroupBody[],
+  bodies: ResourceBody[],
   pages: MemberPages,
   scimBase: string,
 ): AsyncGenerator<string> {
@@ -66,7 +66,7 @@ export async function* groupListJson(
   yield `${JSON.stringify(head).slice(0, -1)},"Resources":[`;
   for (const [i, body] of bodies.entries()) {
     if (i > 0) yield ",";
-    yield* groupJson(body, pages, scimBase);
+    yield* resourceJson(body, pages, scimBase);
   }
   yield "]}";
 }

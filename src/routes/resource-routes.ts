@@ -1,0 +1,89 @@
+import { type SQL } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import { database, type Database, type Page } from "../db/client.ts";
+import { writesFor } from "../durable/client.ts";
+import { etagMatches } from "../domain/precondition.ts";
+import type { AppEnv } from "../env.ts";
+import { readJson } from "../http/body.ts";
+import { type ListParams, listParamsFromQuery, listParamsFromSearch, prepareList, projectionOf } from "../http/query.ts";
+import { scimBase } from "../http/respond.ts";
+import { streamJson } from "../http/stream.ts";
+import { notFound } from "../scim/errors.ts";
+import type { StorageMap } from "../scim/filter/compile.ts";
+import type { Projection } from "../scim/projection.ts";
+import { listJson, type ResourceBody, resourceJson } from "../scim/resource-json.ts";
+import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
+import { etagOf, type StoredResource } from "../scim/serialize.ts";
+import { memberPages } from "./render.ts";
+
+// The routes every resource type has (RFC 7644 §3.2-3.6), from a description of where it is stored
+// and how it renders. Handlers stay thin: parse, one domain call, render.
+
+export interface ResourceStore {
+  type: ResourceTypeDef;
+  storage(tenant: string): StorageMap;
+  /** The id column: the tie-breaker of every sort. */
+  id: SQL;
+  list(db: Database, tenant: string, where: SQL | undefined, page: Page): Promise<{ total: number; resources: StoredResource[] }>;
+  find(db: Database, tenant: string, id: string): Promise<StoredResource | undefined>;
+  bodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] | Promise<ResourceBody[]>;
+  /**
+   * RFC 7644 §3.5.2 lets PATCH answer 204. Groups do, unless attributes are asked for: re-reading a
+   * 100,000-member group after each member change would make its cost grow with the group.
+   */
+  patchAnswersNoContent: boolean;
+}
+
+export async function listBody(c: Context<AppEnv>, store: ResourceStore, params: ListParams) {
+  const { paging, page, where, projection } = prepareList(params, store.storage(c.var.tenant), store.id);
+  const { total, resources } = await store.list(database(c.env.DB), c.var.tenant, where, page);
+  const bodies = await store.bodies(c, resources, projection);
+  return listJson(total, paging, bodies, memberPages(c), scimBase(c));
+}
+
+export function resourceRoutes(store: ResourceStore) {
+  const routes = new Hono<AppEnv>();
+  const writes = (c: Context<AppEnv>) => writesFor(store.type, c.env, c.var.tenant);
+  const ifMatch = (c: Context<AppEnv>) => c.req.header("If-Match");
+
+  async function render(c: Context<AppEnv>, resource: StoredResource, status = 200, headers: Record<string, string> = {}) {
+    const [body] = await store.bodies(c, [resource], projectionOf(c));
+    return streamJson(c, resourceJson(body, memberPages(c), scimBase(c)), status, { ETag: etagOf(resource.version), ...headers });
+  }
+
+  routes.get("/", async (c) => streamJson(c, await listBody(c, store, listParamsFromQuery(c))));
+
+  routes.post("/.search", async (c) => streamJson(c, await listBody(c, store, listParamsFromSearch(await readJson(c)))));
+
+  routes.post("/", async (c) => {
+    const created = await writes(c).create(await readJson(c));
+    return render(c, created, 201, { Location: `${scimBase(c)}${store.type.endpoint}/${created.id}` });
+  });
+
+  routes.get("/:id", async (c) => {
+    const resource = await store.find(database(c.env.DB), c.var.tenant, c.req.param("id"));
+    if (!resource) throw notFound(`${store.type.name} ${c.req.param("id")}`);
+    // RFC 7644 §3.14: a client holding the current version gets 304 and no body.
+    const ifNoneMatch = c.req.header("If-None-Match");
+    if (ifNoneMatch && etagMatches(ifNoneMatch, resource.version)) {
+      return c.body(null, 304, { ETag: etagOf(resource.version) });
+    }
+    return render(c, resource);
+  });
+
+  routes.put("/:id", async (c) => render(c, await writes(c).replace(c.req.param("id"), await readJson(c), ifMatch(c))));
+
+  routes.patch("/:id", async (c) => {
+    const patched = await writes(c).patch(c.req.param("id"), await readJson(c), ifMatch(c));
+    const asked = c.req.query("attributes") || c.req.query("excludedAttributes");
+    if (store.patchAnswersNoContent && !asked) return c.body(null, 204, { ETag: etagOf(patched.version) });
+    return render(c, patched);
+  });
+
+  routes.delete("/:id", async (c) => {
+    await writes(c).remove(c.req.param("id"), ifMatch(c));
+    return c.body(null, 204);
+  });
+
+  return routes;
+}
