@@ -12,7 +12,13 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Tests revoke tokens and expect the next request to see it at once.
-              bindings: { TEST_MIGRATIONS: migrations, TOKEN_CACHE_SECONDS: "0" },
+              bindings: {
+                TEST_MIGRATIONS: migrations,
+                TOKEN_CACHE_SECONDS: "0",
+                CONFIG_CACHE_SECONDS: "0",
+                // A wrangler secret when deployed (README: Deploy); any 32+ characters here.
+                ACCESS_TOKEN_SECRET: "test-only-access-token-secret-0123456789abcdef",
+              },
             },
           }),
         ],

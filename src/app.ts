@@ -2,16 +2,20 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
 import { bearerAuth } from "./middleware/auth.ts";
+import { requestLog } from "./middleware/request-log.ts";
+import { tenantConfig } from "./middleware/tenant-config.ts";
 import { bulkRoutes } from "./routes/bulk.ts";
 import { discovery } from "./routes/discovery.ts";
+import { oauth } from "./routes/oauth.ts";
 import { groups, groupStore } from "./routes/groups.ts";
 import { rootSearch } from "./routes/search.ts";
 import { users, userStore } from "./routes/users.ts";
+import { unavailable } from "./durable/result.ts";
 import { errorBody, ScimError } from "./scim/errors.ts";
 
 function scimApi() {
   const api = new Hono<AppEnv>();
-  api.use("*", bearerAuth);
+  api.use("*", bearerAuth, tenantConfig);
   api.route("/Users", users);
   api.route("/Groups", groups);
   api.route("/.search", rootSearch([userStore, groupStore]));
@@ -24,10 +28,16 @@ function scimApi() {
   return api;
 }
 
+const isProgrammingError = (err: Error) =>
+  err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
+
 export function createApp() {
   const app = new Hono<AppEnv>();
+  app.use("*", requestLog);
   // Liveness for load balancers and the benchmark's harness ceiling: touches no binding.
   app.get("/health", (c) => c.text("ok"));
+  // RFC 6749 token endpoint for OAuth client credentials and workload identity federation.
+  app.route("/oauth", oauth);
   // The same API at /scim/v2 (the Tenant URL we hand out) and /scim (what some clients assume).
   app.route("/scim/v2", scimApi());
   app.route("/scim", scimApi());
@@ -45,10 +55,18 @@ export function createApp() {
 
   app.onError((err, c) => {
     if (err instanceof ScimError) {
-      const headers: Record<string, string> = err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim"' } : {};
+      c.set("errorType", err.scimType ?? `http_${err.status}`);
+      const headers: Record<string, string> =
+        err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim"' } : err.status === 503 ? { "Retry-After": "30" } : {};
       return scimJson(c, errorBody(err.toData()), err.status, headers);
     }
-    console.error(JSON.stringify({ level: "error", message: err.message, stack: err.stack }));
+    c.set("errorType", isProgrammingError(err) ? "internal" : "unavailable");
+    console.error(JSON.stringify({ level: "error", event: "unhandled", error: err.name, message: err.message, stack: err.stack }));
+    // A programming error is a 500. Anything else thrown below a handler comes from the platform
+    // (D1, KV or a Durable Object unreachable, reset or overloaded): worth a retry, so a 503.
+    if (!isProgrammingError(err)) {
+      return scimJson(c, errorBody(unavailable().toData()), 503, { "Retry-After": "30" });
+    }
     return scimJson(c, errorBody({ status: 500, detail: "internal error" }), 500);
   });
   return app;

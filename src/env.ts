@@ -1,19 +1,34 @@
 import type { TenantWriter } from "./durable/tenant-writer.ts";
+import type { TenantConfig } from "./tenancy/config.ts";
+import type { TenantTypes } from "./tenancy/resource-types.ts";
+import type { RateLimiter } from "./ratelimit/limiter.ts";
 
 export interface Env {
   DB: D1Database;
   TOKENS: KVNamespace;
   WRITER: DurableObjectNamespace<TenantWriter>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   BASE_DOMAIN: string;
   TOKEN_CACHE_SECONDS: string;
+  /** How long an isolate may trust a tenant's extensions and settings it already read (seconds). */
+  CONFIG_CACHE_SECONDS: string;
+  /**
+   * HMAC key of the OAuth access tokens this service issues (a wrangler secret; .dev.vars locally).
+   * Unset: the token endpoint refuses to issue and no access token verifies.
+   */
+  ACCESS_TOKEN_SECRET?: string;
   /** Optional: the same region hint given to `wrangler d1 create --location`. */
   DO_LOCATION_HINT?: string;
 }
 
 export interface Variables {
   tenant: string;
-  /** Absolute base of this tenant's SCIM API as the client called it, for meta.location. */
-  scimBase: string;
+  /** The tenant's extensions and provisioning policy. */
+  config: TenantConfig;
+  /** The tenant's resource types: built-in schemas plus its extensions. */
+  types: TenantTypes;
+  /** Set by the error handler for the request log: the scimType, or the status's kind. */
+  errorType?: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };

@@ -13,7 +13,7 @@ declare global {
   namespace Cloudflare {
     interface GlobalProps {
       mainModule: typeof import("../src/index.ts");
-      durableNamespaces: "TenantWriter";
+      durableNamespaces: "TenantWriter" | "RateLimiter";
     }
   }
 }

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { TENANT_NAME } from "../lib/token-store.ts";
 import { usageError } from "./errors.ts";
+import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
 
 export type CommandName = "create" | "rotate" | "revoke" | "list";
 
@@ -18,7 +19,8 @@ export interface Target {
 export type CliRequest =
   | { kind: "help" }
   | { kind: "run"; command: "list"; target: Target; json: boolean }
-  | { kind: "run"; command: Exclude<CommandName, "list">; tenant: string; target: Target; json: boolean };
+  | { kind: "run"; command: Exclude<CommandName, "list">; tenant: string; target: Target; json: boolean }
+  | OAuthRequest;
 
 export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
 
@@ -27,6 +29,26 @@ Commands:
   rotate <tenant>   Issue a new Secret Token; the old one stops working
   revoke <tenant>   Remove the tenant's Secret Token; the tenant keeps its data
   list              List tenants, their creation dates and whether a token is live
+  show <tenant>     Show the tenant's enabled authentication methods and settings
+
+OAuth 2.0 client credentials (Entra's "OAuth2 client credentials grant"):
+  client create <tenant> [--expires-days N]             New client; prints its secret once
+                                                        (default 365 days, at most 1095)
+  client rotate <tenant> <clientId> [--expires-days N]  Add a secret; the old ones keep working
+  client revoke <tenant> <clientId> [--secret-id ID]    Revoke one secret, or the whole client
+  client list <tenant>                                  Clients and secret ids, dates, status
+
+Workload identity federation (Entra signs an RFC 7523 client assertion):
+  federation set <tenant> --entra-tenant <tid> --subject <sub> --audience <aud> [--audience ...]
+                 [--jwks-url <url>]   Trust Entra tenant <tid>'s assertions about <sub> for <aud>;
+                                      JWKS default https://login.microsoftonline.com/<tid>/discovery/v2.0/keys
+  federation show <tenant>
+  federation remove <tenant>
+
+Per-tenant settings:
+  auth set <tenant> [--token-lifetime SECONDS] [--entra-token <tid>|off]
+                    Access token lifetime (3600-21600, default 3600); accept Entra's own
+                    bearer token from Entra tenant <tid> (testing only; off by default)
 
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
@@ -44,6 +66,17 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   create, rotate  {"tenant","tenantUrl","token"}
   revoke          {"tenant","revoked"}          (revoked: false if there was no token)
   list            [{"tenant","createdAt","tokenLive","tenantUrl"}]
+  client create   {"tenant","clientId","clientSecret","tokenEndpoint","expiresAt"}
+  client rotate   {"tenant","clientId","secretId","clientSecret","tokenEndpoint","expiresAt"}
+  client revoke   {"tenant","clientId","revokedSecretIds"}
+  client list     [{"clientId","createdAt","revokedAt","secrets":[{"secretId","createdAt","expiresAt","status"}]}]
+  federation set, federation show
+                  {"tenant","federation":{"entraTenantId","subject","audiences","jwksUrl","createdAt"}|null,
+                   "clientId","tokenEndpoint","tenantUrl"}
+  federation remove  {"tenant","removed"}
+  show            {"tenant","tenantUrl","tokenEndpoint","methods","liveClients","federation","entraTokenTenantId",
+                   "accessTokenSeconds"}
+  auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.
 `;
@@ -76,6 +109,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
         "persist-to": { type: "string" },
         config: { type: "string", short: "c" },
         help: { type: "boolean", short: "h" },
+        ...OAUTH_OPTIONS,
       },
     });
   } catch (error) {
@@ -87,7 +121,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
 
   const [command, ...rest] = positionals;
   if (command === undefined) throw usageError("missing command\nRun with --help for usage.");
-  if (!COMMANDS.includes(command)) {
+  if (!COMMANDS.includes(command) && !OAUTH_COMMANDS.includes(command)) {
     throw usageError(`unknown command "${command}"\nRun with --help for usage.`);
   }
   if (values.local && values.remote) throw usageError("--local and --remote exclude each other");
@@ -101,6 +135,8 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
   };
   const json = values.json === true;
 
+  if (OAUTH_COMMANDS.includes(command)) return parseOAuthCommand(command, rest, values, target, json, validateTenantName);
+  rejectForeignOptions(command, values);
   if (command === "list") {
     if (rest.length > 0) throw usageError(`"list" takes no arguments, got "${rest.join(" ")}"`);
     return { kind: "run", command, target, json };

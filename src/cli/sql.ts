@@ -5,10 +5,10 @@
 
 import { TENANT_NAME } from "../lib/token-store.ts";
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-function literal(value: string, pattern: RegExp, what: string): string {
+export function literal(value: string, pattern: RegExp, what: string): string {
   if (!pattern.test(value)) throw new Error(`refusing to put ${what} ${JSON.stringify(value)} into SQL`);
   return `'${value}'`;
 }

@@ -18,6 +18,10 @@ export function tenantUrl(tenant: string, target: Target, baseDomain: string): s
     : `http://${tenant}.${LOCAL_ORIGIN_SUFFIX}/scim/v2`;
 }
 
+/** The tenant's OAuth token endpoint (RFC 6749 §3.2), as the customer pastes it into Entra. */
+export const tokenEndpoint = (tenant: string, target: Target, baseDomain: string) =>
+  tenantUrl(tenant, target, baseDomain).replace(/\/scim\/v2$/, "/oauth/token");
+
 /** A deployed tenant URL needs a real domain; "localhost" is wrangler.toml's local default. */
 export function checkRemoteBaseDomain(domain: string, source: string): string {
   const normalised = domain.trim().toLowerCase().replace(/\.$/, "");

@@ -1,10 +1,11 @@
-// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list> [tenant] [options]`.
+// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth> ...`.
 // Runs on Node >= 22 with type stripping (package.json "tenant" script), hence the .ts imports.
 
 import { resolve } from "node:path";
 import { HELP, parseCliArgs } from "./args.ts";
 import { type Context, createTenant, listTenants, revokeToken, rotateToken } from "./commands.ts";
 import { CliError, EXIT_FAILURE } from "./errors.ts";
+import { runOAuthCommand } from "./oauth-run.ts";
 import { issuedText, json, listText, revokedText } from "./output.ts";
 import { resolveBaseDomain } from "./tenant-url.ts";
 import { wranglerStore } from "./wrangler.ts";
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<string> {
     log: (line) => process.stderr.write(`${line}\n`),
     now: () => new Date(),
   };
+  if (request.kind === "oauth") return runOAuthCommand(request, ctx);
 
   switch (request.command) {
     case "create": {

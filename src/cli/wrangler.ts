@@ -90,6 +90,8 @@ export interface Store {
   prepare(): Promise<void>;
   /** Runs one SQL statement and returns its rows. */
   query<Row>(sql: string): Promise<Row[]>;
+  /** Runs statements as one D1 batch in one wrangler call (atomic locally) and returns each one's rows. */
+  batch(statements: string[]): Promise<unknown[][]>;
   kvPut(key: string, value: string, metadata: unknown): Promise<void>;
   kvDelete(key: string): Promise<void>;
   kvList(prefix: string): Promise<KvKey[]>;
@@ -97,6 +99,18 @@ export interface Store {
 
 export function wranglerStore(target: Target): Store {
   const flags = targetFlags(target);
+
+  async function batch(statements: string[]): Promise<unknown[][]> {
+    // wrangler splits --command on the semicolons and runs the parts as one D1 batch.
+    const out = await runWrangler(["d1", "execute", "DB", ...flags, "--json", "--command", statements.join(";\n")]);
+    // With --json, wrangler reports SQL errors as {"error":{"text"}} on stdout and exits 1.
+    const body = out.stdout.trim() === "" ? undefined : parseJson("d1 execute", out);
+    const error = (body as { error?: { text?: string } } | undefined)?.error;
+    if (error) throw new CliError(`D1 query failed: ${error.text ?? JSON.stringify(error)}`);
+    if (out.code !== 0 || !Array.isArray(body) || body.length !== statements.length) throw describeFailure("d1 execute", out);
+    return (body as { results: unknown[] }[]).map((result) => result.results);
+  }
+
   return {
     async prepare() {
       // Remote migrations belong to the deploy (README: Deploy); an operator command must not
@@ -106,14 +120,10 @@ export function wranglerStore(target: Target): Store {
     },
 
     async query<Row>(sql: string) {
-      const out = await runWrangler(["d1", "execute", "DB", ...flags, "--json", "--command", sql]);
-      // With --json, wrangler reports SQL errors as {"error":{"text"}} on stdout and exits 1.
-      const body = out.stdout.trim() === "" ? undefined : parseJson("d1 execute", out);
-      const error = (body as { error?: { text?: string } } | undefined)?.error;
-      if (error) throw new CliError(`D1 query failed: ${error.text ?? JSON.stringify(error)}`);
-      if (out.code !== 0 || !Array.isArray(body) || body.length !== 1) throw describeFailure("d1 execute", out);
-      return (body[0] as { results: Row[] }).results;
+      return (await batch([sql]))[0] as Row[];
     },
+
+    batch,
 
     async kvPut(key, value, metadata) {
       await run(`writing KV key ${key}`, [

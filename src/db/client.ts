@@ -11,3 +11,10 @@ export interface Page {
   /** ORDER BY from sortBy; by default the primary key, stable across pages. */
   order?: SQL;
 }
+
+export type Statement = Parameters<Database["batch"]>[0][number];
+
+/** One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). */
+export function runBatch(db: Database, statements: readonly Statement[]) {
+  return db.batch(statements as unknown as [Statement, ...Statement[]]);
+}

@@ -1,7 +1,7 @@
-import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
-import { groupResourceType } from "../scim/schema/resource-type.ts";
+import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import type { Database, Page } from "./client.ts";
@@ -24,9 +24,9 @@ const memberColumns: Record<string, SQL> = {
   type: sql`${groupMembers.memberType}`,
 };
 
-export function groupStorage(tenantId: string): StorageMap {
+export function groupStorage(tenantId: string, type: ResourceTypeDef = groupResourceType): StorageMap {
   return {
-    type: groupResourceType,
+    type,
     data: sql`${groups.data}`,
     columns: {
       id: sql`${groups.id}`,
@@ -103,7 +103,7 @@ export async function groupsOf(db: Database, tenantId: string, memberIds: string
  */
 export async function loadForWrite(db: Database, tenantId: string, groupId: string, ids: string[]) {
   const memberQueries = chunks(ids, ID_CHUNK).flatMap((part) => [
-    db.select({ id: users.id }).from(users).where(and(eq(users.tenantId, tenantId), inArray(users.id, part))),
+    db.select({ id: users.id }).from(users).where(and(eq(users.tenantId, tenantId), isNull(users.deletedAt), inArray(users.id, part))),
     db.select({ id: groups.id }).from(groups).where(and(eq(groups.tenantId, tenantId), inArray(groups.id, part))),
   ]);
   const [groupRows, ...results] = await db.batch([

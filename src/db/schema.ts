@@ -26,6 +26,8 @@ export const users = sqliteTable(
     created: text("created").notNull(),
     lastModified: text("last_modified").notNull(),
     version: integer("version").notNull(),
+    // Set by a soft delete (a tenant's deprovisioning policy): hidden from SCIM, kept for the SaaS side.
+    deletedAt: text("deleted_at"),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
@@ -43,7 +45,8 @@ export const userEmails = sqliteTable(
     tenantId: text("tenant_id").notNull(),
     userId: text("user_id").notNull(),
     position: integer("position").notNull(),
-    value: text("value").notNull(),
+    // Nullable: an email without a value still matches emails[type eq "work"] (found by the property test).
+    value: text("value"),
     type: text("type"),
     primary: integer("is_primary", { mode: "boolean" }),
   },
@@ -89,3 +92,87 @@ export const groupMembers = sqliteTable(
     index("group_members_tenant_member").on(t.tenantId, t.memberId, t.groupId),
   ],
 );
+
+// OAuth 2.0 clients of a tenant (RFC 6749 §2). The client id embeds the tenant ("{tenant}.{hex}",
+// src/lib/oauth-credentials.ts), so the single-host token endpoint finds the tenant without a
+// cross-tenant lookup. Revoking a client keeps its row, so a later rotate cannot revive it.
+export const oauthClients = sqliteTable(
+  "oauth_clients",
+  {
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    createdAt: text("created_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.clientId] })],
+);
+
+// A client's secrets, only as SHA-256 (they carry 256 random bits, so a slow hash adds nothing).
+// Several may be live at once: rotation adds one, and both work until the old one is revoked.
+export const oauthClientSecrets = sqliteTable(
+  "oauth_client_secrets",
+  {
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    secretId: text("secret_id").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.clientId, t.secretId] })],
+);
+
+// Workload identity federation (RFC 7523 client assertions signed by Entra), at most one per tenant.
+// federation_id changes on every `federation set`, and access tokens carry it, so replacing or
+// removing the configuration ends the tokens it issued.
+export const oauthFederations = sqliteTable(
+  "oauth_federations",
+  {
+    tenantId: text("tenant_id").primaryKey(),
+    federationId: text("federation_id").notNull(),
+    entraTenantId: text("entra_tenant_id").notNull(),
+    subject: text("subject").notNull(),
+    // Space-separated: audiences are URIs, which contain no spaces.
+    audiences: text("audiences").notNull(),
+    jwksUrl: text("jwks_url"),
+    createdAt: text("created_at").notNull(),
+  },
+  // The single-host token endpoint picks the tenant by the assertion's (tid, sub): one tenant per pair.
+  (t) => [uniqueIndex("oauth_federations_entra_subject").on(t.entraTenantId, t.subject)],
+);
+
+// Per-tenant authentication settings; a missing row means the defaults.
+export const tenantAuthSettings = sqliteTable("tenant_auth_settings", {
+  tenantId: text("tenant_id").primaryKey(),
+  // expires_in of issued access tokens; null = 3,600 s.
+  accessTokenSeconds: integer("access_token_seconds"),
+  // Entra tenant whose own SCIM bearer JWT is accepted (testing only); null = off.
+  entraTokenTenantId: text("entra_token_tenant_id"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+// A tenant's own schema extensions (issue 5): attribute definitions in the same shape as the built-in
+// schemas (src/scim/schema/attribute.ts), so validation, discovery, filters and PATCH treat them alike.
+export const tenantSchemas = sqliteTable(
+  "tenant_schemas",
+  {
+    tenantId: text("tenant_id").notNull(),
+    urn: text("urn").notNull(),
+    resourceType: text("resource_type", { enum: ["User", "Group"] }).notNull(),
+    required: integer("required", { mode: "boolean" }).notNull(),
+    attributes: text("attributes").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.urn] })],
+);
+
+// Per-tenant provisioning policy; a missing row means the defaults.
+export const tenantSettings = sqliteTable("tenant_settings", {
+  tenantId: text("tenant_id").primaryKey(),
+  // JSON array of lower-case domains; empty = no restriction.
+  allowedDomains: text("allowed_domains").notNull(),
+  deleteMode: text("delete_mode", { enum: ["hard", "soft"] }).notNull(),
+  groupsEnabled: integer("groups_enabled", { mode: "boolean" }).notNull(),
+  updatedAt: text("updated_at").notNull(),
+});

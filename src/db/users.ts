@@ -1,6 +1,6 @@
-import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
-import { userResourceType } from "../scim/schema/resource-type.ts";
+import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import type { Database, Page } from "./client.ts";
@@ -9,9 +9,9 @@ import { groupMembers, userEmails, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Users. Every function takes the tenant first.
 
-export function userStorage(tenantId: string): StorageMap {
+export function userStorage(tenantId: string, type: ResourceTypeDef = userResourceType): StorageMap {
   return {
-    type: userResourceType,
+    type,
     data: sql`${users.data}`,
     columns: {
       id: sql`${users.id}`,
@@ -55,13 +55,16 @@ export function toStored(row: UserRow): StoredResource {
   };
 }
 
+// A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
+const live = (tenantId: string) => and(eq(users.tenantId, tenantId), isNull(users.deletedAt));
+
 export async function findUser(db: Database, tenantId: string, id: string): Promise<StoredResource | undefined> {
-  const row = await db.query.users.findFirst({ where: and(eq(users.tenantId, tenantId), eq(users.id, id)) });
+  const row = await db.query.users.findFirst({ where: and(live(tenantId), eq(users.id, id)) });
   return row && toStored(row);
 }
 
 export async function listUsers(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
-  const where = and(eq(users.tenantId, tenantId), filter);
+  const where = and(live(tenantId), filter);
   // One round trip for the count and the page. Ordered by the primary key: stable, so
   // consecutive pages never overlap.
   const [[{ total }], rows] = await db.batch([
@@ -84,13 +87,11 @@ function columnsOf(data: ScimData) {
 
 function emailInserts(db: Database, tenantId: string, userId: string, data: ScimData) {
   const emails = (data.emails as { value?: string; type?: string; primary?: boolean }[] | undefined) ?? [];
-  const rows = emails
-    .filter((e) => typeof e.value === "string")
-    .map((e, position) => ({
+  const rows = emails.map((e, position) => ({
       tenantId,
       userId,
       position,
-      value: e.value as string,
+      value: e.value ?? null,
       type: e.type ?? null,
       primary: e.primary ?? null,
     }));
@@ -148,4 +149,33 @@ export function deleteUserStatements(db: Database, tenantId: string, id: string)
     deleteEmails(db, tenantId, id),
     leaveAllGroupsStatement(db, tenantId, id),
   ] as const;
+}
+
+/** The soft-deleted user holding a userName, case-insensitively: a re-create restores it. */
+export async function findDeletedByUserName(db: Database, tenantId: string, userName: string): Promise<StoredResource | undefined> {
+  const row = await db.query.users.findFirst({
+    where: and(eq(users.tenantId, tenantId), isNotNull(users.deletedAt), sql`lower(${users.userName}) = lower(${userName})`),
+  });
+  return row && toStored(row);
+}
+
+/**
+ * A tenant's soft delete: the user is deactivated, leaves its groups and is hidden from SCIM; its
+ * row stays for the SaaS side. The version guard keeps the read-then-write honest.
+ */
+export function softDeleteUserStatements(db: Database, tenantId: string, user: StoredResource) {
+  const now = new Date().toISOString();
+  return [
+    db
+      .update(users)
+      .set({ deletedAt: now, active: false, data: JSON.stringify({ ...user.data, active: false }), lastModified: now, version: user.version + 1 })
+      .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id), isNull(users.deletedAt)))
+      .returning({ id: users.id }),
+    leaveAllGroupsStatement(db, tenantId, user.id),
+  ] as const;
+}
+
+/** Clears the soft-delete mark, in the same batch as the update that restores the user's data. */
+export function restoreUserStatement(db: Database, tenantId: string, id: string) {
+  return db.update(users).set({ deletedAt: null }).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
 }

@@ -1,4 +1,4 @@
-import type { Database } from "../db/client.ts";
+import { type Database, runBatch } from "../db/client.ts";
 import {
   addMemberStatements,
   deleteGroupStatements,
@@ -15,15 +15,13 @@ import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import { type MemberIntent, type MemberRef, memberRefs, referencedMembers, splitMemberOperations } from "../scim/patch/members.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
-import { groupResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
+import type { WriteContext } from "./context.ts";
 import { checkIfMatch } from "./precondition.ts";
 import { parseResource, type ScimData } from "../scim/validate.ts";
 
 // Group writes, run inside the tenant's writer. The group row holds the attributes; members are
 // rows, so a member change touches those rows and the group's version, whatever the group's size.
-
-type Statement = Parameters<Database["batch"]>[0][number];
 
 /** Splits validated group data into the stored attributes and the member references. */
 function withoutMembers(data: ScimData): { data: ScimData; members: MemberRef[] } {
@@ -52,16 +50,12 @@ async function load(db: Database, tenantId: string, groupId: string, ids: string
 const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) =>
   [...new Set(refs.map((r) => r.value))].map((id) => rows.get(id) as MemberRow);
 
-async function batch(db: Database, statements: Statement[]) {
-  await db.batch(statements as [Statement, ...Statement[]]);
-}
-
-export async function createGroup(db: Database, tenantId: string, input: ScimData): Promise<StoredResource> {
+export async function createGroup({ db, tenant: tenantId }: WriteContext, input: ScimData): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const now = new Date().toISOString();
   const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
   const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
-  await batch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows))]);
+  await runBatch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows))]);
   return group;
 }
 
@@ -73,11 +67,11 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
 });
 
 /** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
-export async function replaceGroup(db: Database, tenantId: string, id: string, input: ScimData, ifMatch?: string): Promise<StoredResource> {
+export async function replaceGroup({ db, tenant: tenantId }: WriteContext, id: string, input: ScimData, ifMatch?: string): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
   const group = next(current, data);
-  await batch(db, [
+  await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     removeMembersWhere(db, tenantId, id, undefined),
     ...addMemberStatements(db, tenantId, id, rowsFor(members, rows)),
@@ -103,22 +97,22 @@ function intentStatements(db: Database, tenantId: string, groupId: string, inten
   }
 }
 
-export async function patchGroup(db: Database, tenantId: string, id: string, ops: PatchOp[], ifMatch?: string): Promise<StoredResource> {
+export async function patchGroup({ db, tenant: tenantId, type }: WriteContext, id: string, ops: PatchOp[], ifMatch?: string): Promise<StoredResource> {
   const { attributeOps, memberIntents } = splitMemberOperations(ops);
   const { current, rows } = await load(db, tenantId, id, referencedMembers(memberIntents), ifMatch);
   const data = attributeOps.length
-    ? parseResource(applyPatch(current.data, attributeOps, groupResourceType), groupResourceType)
+    ? parseResource(applyPatch(current.data, attributeOps, type), type)
     : current.data;
   const group = next(current, data);
   // Statements run in order inside one atomic batch, so "replace then add" lands as written.
-  await batch(db, [
+  await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
   ]);
   return group;
 }
 
-export async function deleteGroup(db: Database, tenantId: string, id: string, ifMatch?: string): Promise<void> {
+export async function deleteGroup({ db, tenant: tenantId }: WriteContext, id: string, ifMatch?: string): Promise<void> {
   if (ifMatch !== undefined) await load(db, tenantId, id, [], ifMatch);
   const [deleted] = await db.batch(deleteGroupStatements(db, tenantId, id));
   if (deleted.length === 0) throw notFound(`Group ${id}`);

@@ -1,13 +1,22 @@
+import { type Database, runBatch, type Statement } from "../db/client.ts";
+import {
+  deleteUserStatements,
+  findDeletedByUserName,
+  findUser,
+  insertUserStatements,
+  restoreUserStatement,
+  softDeleteUserStatements,
+  updateUserStatements,
+} from "../db/users.ts";
 import { hashPassword } from "../lib/crypto.ts";
-import type { Database } from "../db/client.ts";
-import { deleteUserStatements, findUser, insertUserStatements, updateUserStatements } from "../db/users.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
-import { checkIfMatch } from "./precondition.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
-import { userResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import { parseResource, type ScimData } from "../scim/validate.ts";
+import type { WriteContext } from "./context.ts";
+import { checkAllowedDomains } from "./policy.ts";
+import { checkIfMatch } from "./precondition.ts";
 
 // User writes. They run inside the tenant's writer, one at a time: each reads at most once and
 // lands as one atomic D1 batch, so a failure leaves nothing half-written.
@@ -23,56 +32,67 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
 }
 
-async function runBatch(db: Database, statements: Parameters<Database["batch"]>[0], userName: unknown) {
+const taken = (userName: unknown) => new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
+
+async function writeUser(db: Database, statements: Statement[], userName: unknown) {
   try {
-    await db.batch(statements);
+    await runBatch(db, statements);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
+    if (isUniqueViolation(error)) throw taken(userName);
     throw error;
   }
 }
 
-export async function createUser(db: Database, tenantId: string, input: ScimData): Promise<StoredResource> {
+export async function createUser(ctx: WriteContext, input: ScimData): Promise<StoredResource> {
+  checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(input);
   const now = new Date().toISOString();
   const user: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
-  // The unique index on (tenant, lower(userName)) decides uniqueness: no read needed.
-  await runBatch(db, insertUserStatements(db, tenantId, user, passwordHash ?? null) as never, data.userName);
-  return user;
+  // The unique index on (tenant, lower(userName)) decides uniqueness: no read unless it objects.
+  try {
+    await runBatch(ctx.db, insertUserStatements(ctx.db, ctx.tenant, user, passwordHash ?? null));
+    return user;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+  // Under soft delete, the holder may be a deprovisioned user: Entra re-creating it restores it.
+  const deleted = await findDeletedByUserName(ctx.db, ctx.tenant, String(data.userName));
+  if (!deleted) throw taken(data.userName);
+  return store(ctx, deleted, input, [restoreUserStatement(ctx.db, ctx.tenant, deleted.id)]);
 }
 
-async function existing(db: Database, tenantId: string, id: string, ifMatch?: string): Promise<StoredResource> {
-  const user = await findUser(db, tenantId, id);
+async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promise<StoredResource> {
+  const user = await findUser(ctx.db, ctx.tenant, id);
   if (!user) throw notFound(`User ${id}`);
   checkIfMatch(user, ifMatch);
   return user;
 }
 
-async function store(db: Database, tenantId: string, current: StoredResource, input: ScimData): Promise<StoredResource> {
+async function store(ctx: WriteContext, current: StoredResource, input: ScimData, extra: Statement[] = []): Promise<StoredResource> {
+  checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(input);
-  const user: StoredResource = {
-    ...current,
-    data,
-    lastModified: new Date().toISOString(),
-    version: current.version + 1,
-  };
-  await runBatch(db, updateUserStatements(db, tenantId, user, passwordHash) as never, data.userName);
+  const user: StoredResource = { ...current, data, lastModified: new Date().toISOString(), version: current.version + 1 };
+  await writeUser(ctx.db, [...updateUserStatements(ctx.db, ctx.tenant, user, passwordHash), ...extra], data.userName);
   return user;
 }
 
-export async function replaceUser(db: Database, tenantId: string, id: string, input: ScimData, ifMatch?: string) {
-  return store(db, tenantId, await existing(db, tenantId, id, ifMatch), input);
+export async function replaceUser(ctx: WriteContext, id: string, input: ScimData, ifMatch?: string) {
+  return store(ctx, await existing(ctx, id, ifMatch), input);
 }
 
-export async function patchUser(db: Database, tenantId: string, id: string, ops: PatchOp[], ifMatch?: string) {
-  const current = await existing(db, tenantId, id, ifMatch);
-  const patched = parseResource(applyPatch(current.data, ops, userResourceType), userResourceType);
-  return store(db, tenantId, current, patched);
+export async function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string) {
+  const current = await existing(ctx, id, ifMatch);
+  return store(ctx, current, parseResource(applyPatch(current.data, ops, ctx.type), ctx.type));
 }
 
-export async function deleteUser(db: Database, tenantId: string, id: string, ifMatch?: string): Promise<void> {
-  // Without If-Match a delete needs no read: the batch reports whether a row went.
-  if (ifMatch !== undefined) await existing(db, tenantId, id, ifMatch);
-  const [deleted] = await db.batch(deleteUserStatements(db, tenantId, id));
+export async function deleteUser(ctx: WriteContext, id: string, ifMatch?: string): Promise<void> {
+  if (ctx.policy.deleteMode === "soft") {
+    const [marked] = await ctx.db.batch(softDeleteUserStatements(ctx.db, ctx.tenant, await existing(ctx, id, ifMatch)));
+    if (marked.length === 0) throw notFound(`User ${id}`);
+    return;
+  }
+  // Without If-Match a hard delete needs no read: the batch reports whether a row went.
+  if (ifMatch !== undefined) await existing(ctx, id, ifMatch);
+  const [deleted] = await ctx.db.batch(deleteUserStatements(ctx.db, ctx.tenant, id));
   if (deleted.length === 0) throw notFound(`User ${id}`);
 }

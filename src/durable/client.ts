@@ -1,9 +1,11 @@
+import type { WritePolicy } from "../domain/context.ts";
 import type { Env } from "../env.ts";
 import { normalisePatchRequest } from "../scim/patch/normalise.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import { parseResource } from "../scim/validate.ts";
-import { unwrap } from "./result.ts";
+import type { TenantConfig } from "../tenancy/config.ts";
+import { unavailable, unwrap, type WriteResult } from "./result.ts";
 import type { TenantWriter } from "./tenant-writer.ts";
 
 type WriterMethods = Pick<TenantWriter, "create" | "replace" | "patch" | "remove">;
@@ -27,13 +29,35 @@ export interface ResourceWrites {
   remove(id: string, ifMatch?: string): Promise<void>;
 }
 
-export function writesFor(type: ResourceTypeDef, env: Env, tenant: string): ResourceWrites {
+/** `type` is the tenant's own resource type (its extensions included), from the request's config. */
+export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, config: TenantConfig): ResourceWrites {
   const writer = writerFor(env, tenant);
+  const id = type.id as "User" | "Group";
+  const policy: WritePolicy = {
+    extensions: config.extensions,
+    allowedDomains: config.settings.allowedDomains,
+    deleteMode: config.settings.deleteMode,
+  };
   const parse = (body: unknown) => parseResource(body, type);
   return {
-    create: async (body) => unwrap(await writer.create(tenant, type.id, parse(body))),
-    replace: async (id, body, ifMatch) => unwrap(await writer.replace(tenant, type.id, id, parse(body), ifMatch)),
-    patch: async (id, body, ifMatch) => unwrap(await writer.patch(tenant, type.id, id, normalisePatchRequest(body), ifMatch)),
-    remove: async (id, ifMatch) => unwrap(await writer.remove(tenant, type.id, id, ifMatch)),
+    create: (body) => call(writer.create(tenant, id, policy, parse(body))),
+    replace: (rid, body, ifMatch) => call(writer.replace(tenant, id, policy, rid, parse(body), ifMatch)),
+    patch: (rid, body, ifMatch) => call(writer.patch(tenant, id, policy, rid, normalisePatchRequest(body), ifMatch)),
+    remove: (rid, ifMatch) => call(writer.remove(tenant, id, policy, rid, ifMatch)),
   };
+}
+
+/**
+ * The RPC itself can fail (the object reset or moved mid-call): whether the write landed is then
+ * unknown, and a retry is safe (a re-create answers 409, a re-delete 404), so the client gets a 503.
+ */
+async function call<T>(pending: Promise<WriteResult<T>>): Promise<T> {
+  let result: WriteResult<T>;
+  try {
+    result = await pending;
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", event: "writer_unreachable", error: (error as Error).message }));
+    throw unavailable();
+  }
+  return unwrap(result);
 }

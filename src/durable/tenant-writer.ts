@@ -1,15 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
 import { database, type Database } from "../db/client.ts";
+import type { WriteContext, WritePolicy } from "../domain/context.ts";
 import { domains, type ResourceDomain } from "../domain/resources.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { ScimData } from "../scim/validate.ts";
+import { tenantResourceTypes } from "../tenancy/resource-types.ts";
 import { capture } from "./result.ts";
+
+type TypeId = keyof typeof domains;
 
 /**
  * The single writer of one tenant. The input gate only holds while a Durable Object awaits its own
  * storage; an await on D1 lets the next call in. So every write is chained on `tail` and runs its
- * whole read-decide-batch with nobody in between.
+ * whole read-decide-batch with nobody in between. It keeps nothing D1 doesn't have.
  */
 export class TenantWriter extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
@@ -20,27 +24,28 @@ export class TenantWriter extends DurableObject<Env> {
     this.db = database(env.DB);
   }
 
-  private serial<T>(type: string, work: (domain: ResourceDomain) => Promise<T>) {
+  private serial<T>(tenant: string, type: TypeId, policy: WritePolicy, work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>) {
     const domain = domains[type];
     if (!domain) throw new Error(`unknown resource type ${type}`);
-    const run = this.tail.then(() => capture(() => work(domain)));
+    const ctx: WriteContext = { db: this.db, tenant, type: tenantResourceTypes(policy.extensions)[type], policy };
+    const run = this.tail.then(() => capture(() => work(domain, ctx)));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  create(tenant: string, type: string, data: ScimData) {
-    return this.serial(type, (d) => d.create(this.db, tenant, data));
+  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data));
   }
 
-  replace(tenant: string, type: string, id: string, data: ScimData, ifMatch?: string) {
-    return this.serial(type, (d) => d.replace(this.db, tenant, id, data, ifMatch));
+  replace(tenant: string, type: TypeId, policy: WritePolicy, id: string, data: ScimData, ifMatch?: string) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch));
   }
 
-  patch(tenant: string, type: string, id: string, ops: PatchOp[], ifMatch?: string) {
-    return this.serial(type, (d) => d.patch(this.db, tenant, id, ops, ifMatch));
+  patch(tenant: string, type: TypeId, policy: WritePolicy, id: string, ops: PatchOp[], ifMatch?: string) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch));
   }
 
-  remove(tenant: string, type: string, id: string, ifMatch?: string) {
-    return this.serial(type, (d) => d.remove(this.db, tenant, id, ifMatch));
+  remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch));
   }
 }

@@ -2,11 +2,14 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv, Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { type TokenRecord, tokenKey } from "../lib/token-store.ts";
+import { isJwt, tenantOfJwt } from "../oauth/bearer.ts";
 import { ScimError } from "../scim/errors.ts";
 import { tenantFromHost } from "./tenant-host.ts";
 
-// Bearer token -> SHA-256 -> KV. Every failure reads the same, so an unknown tenant host can't be
-// told from a bad token (no tenant enumeration).
+// Bearer token -> tenant. A Secret Token goes SHA-256 -> KV; a JWT is one of our OAuth access tokens
+// (signature + cached revocation state, src/oauth/bearer.ts) or, where a tenant opted in, Entra's
+// own token. Every failure reads the same, so an unknown tenant host can't be told from a bad token
+// (no tenant enumeration).
 const unauthorized = () => new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required");
 
 // Production KV is eventually consistent (about 60 s), so a short in-isolate cache of
@@ -36,7 +39,8 @@ export const bearerAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!match) throw unauthorized();
   const host = tenantFromHost(new URL(c.req.url).host, c.env.BASE_DOMAIN);
   if (host.kind === "invalid") throw unauthorized();
-  const tenant = await tenantOfToken(c.env, match[1]);
+  const token = match[1];
+  const tenant = isJwt(token) ? await tenantOfJwt(c.env, token, host) : await tenantOfToken(c.env, token);
   if (!tenant || (host.kind === "tenant" && host.tenant !== tenant)) throw unauthorized();
   c.set("tenant", tenant);
   await next();

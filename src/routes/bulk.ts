@@ -1,12 +1,11 @@
 import { Hono } from "hono";
-import { writesFor } from "../durable/client.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../http/body.ts";
 import { scimBase, scimJson } from "../http/respond.ts";
 import { BULK_RESPONSE, type BulkOperation, executeBulk, parseBulkRequest } from "../scim/bulk.ts";
 import { badRequest, errorBody, notFound } from "../scim/errors.ts";
 import { etagOf } from "../scim/serialize.ts";
-import type { ResourceStore } from "./resource-routes.ts";
+import { type ResourceStore, writesOf } from "./resource-routes.ts";
 
 /** POST /Bulk (RFC 7644 §3.7): each operation goes through the tenant's writer like a single request. */
 export function bulkRoutes(stores: ResourceStore[]) {
@@ -23,7 +22,7 @@ export function bulkRoutes(stores: ResourceStore[]) {
       if ((op.method === "POST") !== (id === undefined)) {
         throw badRequest("invalidPath", `${op.method} ${op.path}: ${op.method === "POST" ? "POST takes no id" : "an id is needed"}`);
       }
-      const writes = writesFor(store.type, c.env, c.var.tenant);
+      const writes = writesOf(c, store);
       const location = (resourceId: string) => `${base}${store.type.endpoint}/${resourceId}`;
       switch (op.method) {
         case "POST": {

@@ -11,6 +11,7 @@ export const groupStore: ResourceStore = {
   id: sql`${groupsTable.id}`,
   list: listGroups,
   find: findGroup,
+  enabled: (config) => config.settings.groupsEnabled,
   bodies: groupBodies,
   patchAnswersNoContent: true,
 };

@@ -5,7 +5,6 @@ import type { AppEnv } from "../env.ts";
 import { scimBase } from "../http/respond.ts";
 import { type Projection, project, returnedSubAttributes } from "../scim/projection.ts";
 import { MEMBER_SUB_ATTRIBUTES, type MemberPages, type ResourceBody } from "../scim/resource-json.ts";
-import { groupResourceType, userResourceType } from "../scim/schema/resource-type.ts";
 import { type StoredResource, toScim } from "../scim/serialize.ts";
 
 // Turning stored resources into response bodies, shared by the resource routes and search.
@@ -18,23 +17,25 @@ const GROUP_FIELDS = ["value", "$ref", "display", "type"];
  */
 export async function userBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): Promise<ResourceBody[]> {
   const base = scimBase(c);
-  const fields = returnedSubAttributes(projection, userResourceType, "groups", GROUP_FIELDS);
+  const type = c.var.types.User;
+  const fields = returnedSubAttributes(projection, type, "groups", GROUP_FIELDS);
   const memberships = fields && list.length ? await groupsOf(database(c.env.DB), c.var.tenant, list.map((u) => u.id)) : [];
   return list.map((user) => {
-    const resource = toScim(user, userResourceType, base);
+    const resource = toScim(user, type, base);
     const groups = memberships
       .filter((m) => m.memberId === user.id)
       .map((m) => ({ value: m.groupId, $ref: `${base}/Groups/${m.groupId}`, display: m.display, type: "direct" }));
     if (groups.length) resource.groups = groups;
-    return { resource: project(resource, projection, userResourceType) };
+    return { resource: project(resource, projection, type) };
   });
 }
 
 /** Groups render without members here; their members stream from `memberPages` when written out. */
 export function groupBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] {
   const base = scimBase(c);
-  const memberFields = returnedSubAttributes(projection, groupResourceType, "members", MEMBER_SUB_ATTRIBUTES);
-  return list.map((group) => ({ resource: project(toScim(group, groupResourceType, base), projection, groupResourceType), memberFields }));
+  const type = c.var.types.Group;
+  const memberFields = returnedSubAttributes(projection, type, "members", MEMBER_SUB_ATTRIBUTES);
+  return list.map((group) => ({ resource: project(toScim(group, type, base), projection, type), memberFields }));
 }
 
 export function memberPages(c: Context<AppEnv>): MemberPages {

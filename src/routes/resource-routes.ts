@@ -8,20 +8,25 @@ import { readJson } from "../http/body.ts";
 import { type ListParams, listParamsFromQuery, listParamsFromSearch, prepareList, projectionOf } from "../http/query.ts";
 import { scimBase } from "../http/respond.ts";
 import { streamJson } from "../http/stream.ts";
-import { notFound } from "../scim/errors.ts";
+import { notFound, ScimError } from "../scim/errors.ts";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import type { Projection } from "../scim/projection.ts";
 import { listJson, type ResourceBody, resourceJson } from "../scim/resource-json.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import { etagOf, type StoredResource } from "../scim/serialize.ts";
+import type { TenantConfig } from "../tenancy/config.ts";
+import type { TenantTypes } from "../tenancy/resource-types.ts";
 import { memberPages } from "./render.ts";
 
 // The routes every resource type has (RFC 7644 §3.2-3.6), from a description of where it is stored
 // and how it renders. Handlers stay thin: parse, one domain call, render.
 
 export interface ResourceStore {
+  /** The built-in type: its id and endpoint. A request's own type (with the tenant's extensions) is `typeOf(c, store)`. */
   type: ResourceTypeDef;
-  storage(tenant: string): StorageMap;
+  storage(tenant: string, type: ResourceTypeDef): StorageMap;
+  /** Whether the tenant provisions this resource type at all. */
+  enabled(config: TenantConfig): boolean;
   /** The id column: the tie-breaker of every sort. */
   id: SQL;
   list(db: Database, tenant: string, where: SQL | undefined, page: Page): Promise<{ total: number; resources: StoredResource[] }>;
@@ -34,8 +39,23 @@ export interface ResourceStore {
   patchAnswersNoContent: boolean;
 }
 
+/** The tenant's own version of the store's type, with its extensions. */
+export const typeOf = (c: Context<AppEnv>, store: ResourceStore) => c.var.types[store.type.id as keyof TenantTypes];
+
+/** Writes of the store's type for this request's tenant, or 403 when the tenant has switched the type off. */
+export function writesOf(c: Context<AppEnv>, store: ResourceStore) {
+  assertEnabled(c, store);
+  return writesFor(typeOf(c, store), c.env, c.var.tenant, c.var.config);
+}
+
+export function assertEnabled(c: Context<AppEnv>, store: ResourceStore) {
+  if (!store.enabled(c.var.config)) {
+    throw new ScimError(403, `${store.type.name} provisioning is disabled for this tenant: turn it off in the app's provisioning settings, or ask the service operator to enable it`);
+  }
+}
+
 export async function listBody(c: Context<AppEnv>, store: ResourceStore, params: ListParams) {
-  const { paging, page, where, projection } = prepareList(params, store.storage(c.var.tenant), store.id);
+  const { paging, page, where, projection } = prepareList(params, store.storage(c.var.tenant, typeOf(c, store)), store.id);
   const { total, resources } = await store.list(database(c.env.DB), c.var.tenant, where, page);
   const bodies = await store.bodies(c, resources, projection);
   return listJson(total, paging, bodies, memberPages(c), scimBase(c));
@@ -43,7 +63,11 @@ export async function listBody(c: Context<AppEnv>, store: ResourceStore, params:
 
 export function resourceRoutes(store: ResourceStore) {
   const routes = new Hono<AppEnv>();
-  const writes = (c: Context<AppEnv>) => writesFor(store.type, c.env, c.var.tenant);
+  routes.use("*", async (c, next) => {
+    assertEnabled(c, store);
+    await next();
+  });
+  const writes = (c: Context<AppEnv>) => writesOf(c, store);
   const ifMatch = (c: Context<AppEnv>) => c.req.header("If-Match");
 
   async function render(c: Context<AppEnv>, resource: StoredResource, status = 200, headers: Record<string, string> = {}) {

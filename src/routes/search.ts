@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { database } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../http/body.ts";
@@ -8,7 +8,7 @@ import { streamJson } from "../http/stream.ts";
 import { ScimError } from "../scim/errors.ts";
 import { listJson, type ResourceBody } from "../scim/resource-json.ts";
 import { memberPages } from "./render.ts";
-import type { ResourceStore } from "./resource-routes.ts";
+import { type ResourceStore, typeOf } from "./resource-routes.ts";
 
 /**
  * POST /.search (RFC 7644 §3.4.3) across every resource type: each type's results in turn, Users
@@ -20,7 +20,7 @@ export function rootSearch(stores: ResourceStore[]) {
 
   routes.post("/", async (c) => {
     const params = listParamsFromSearch(await readJson(c));
-    const prepared = prepareEach(stores, params, c.var.tenant);
+    const prepared = prepareEach(stores.filter((s) => s.enabled(c.var.config)), params, c);
     const db = database(c.env.DB);
     const first = prepared.find((p) => p.list)?.list as PreparedList;
     let offset = first.page.offset;
@@ -41,11 +41,11 @@ export function rootSearch(stores: ResourceStore[]) {
   return routes;
 }
 
-function prepareEach(stores: ResourceStore[], params: ListParams, tenant: string) {
+function prepareEach(stores: ResourceStore[], params: ListParams, c: Context<AppEnv>) {
   let firstError: ScimError | undefined;
   const prepared = stores.map((store) => {
     try {
-      return { store, list: prepareList(params, store.storage(tenant), store.id) };
+      return { store, list: prepareList(params, store.storage(c.var.tenant, typeOf(c, store)), store.id) };
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       firstError ??= error;

@@ -11,6 +11,7 @@ export const userStore: ResourceStore = {
   id: sql`${usersTable.id}`,
   list: listUsers,
   find: findUser,
+  enabled: () => true,
   bodies: userBodies,
   patchAnswersNoContent: false,
 };

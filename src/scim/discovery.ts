@@ -1,8 +1,9 @@
 import { MAX_BULK_OPERATIONS } from "./bulk.ts";
+import type { AuthMethod } from "../lib/oauth-credentials.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAYLOAD_BYTES } from "./limits.ts";
 import type { AttributeDef, SchemaDef } from "./schema/attribute.ts";
 import { commonAttributes } from "./schema/common.ts";
-import { resourceTypes, type ResourceTypeDef } from "./schema/resource-type.ts";
+import type { ResourceTypeDef } from "./schema/resource-type.ts";
 
 // RFC 7643 §5-7, generated from the same definitions that drive validation, so discovery can't
 // promise what the code doesn't do.
@@ -11,7 +12,49 @@ const SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 const RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 const SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 
-export function serviceProviderConfig(scimBase: string) {
+// RFC 7643 §5 authenticationSchemes, one per method a tenant may enable.
+function authenticationScheme(method: AuthMethod, scimBase: string) {
+  const tokenEndpoint = `${new URL(scimBase).origin}/oauth/token`;
+  switch (method) {
+    case "secretToken":
+      return {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "The tenant's Secret Token in the Authorization header: Bearer <token>",
+        specUri: "https://www.rfc-editor.org/info/rfc6750",
+      };
+    case "clientCredentials":
+      return {
+        type: "oauth2",
+        name: "OAuth 2.0 client credentials",
+        description:
+          `Access token from ${tokenEndpoint} (grant_type=client_credentials, client secret by HTTP Basic ` +
+          "or in the body), then Bearer <access token>",
+        specUri: "https://www.rfc-editor.org/info/rfc6749",
+      };
+    case "federation":
+      return {
+        type: "oauth2",
+        name: "OAuth 2.0 workload identity federation",
+        description: `Access token from ${tokenEndpoint} for a client assertion signed by Microsoft Entra ID, then Bearer <access token>`,
+        specUri: "https://www.rfc-editor.org/info/rfc7523",
+      };
+    case "entraToken":
+      return {
+        type: "oauthbearertoken",
+        name: "Microsoft Entra ID bearer token",
+        description: "The token Microsoft Entra ID sends when the Secret Token is left blank (for testing)",
+        specUri: "https://www.rfc-editor.org/info/rfc6750",
+      };
+    default: {
+      const unreachable: never = method;
+      throw new Error(`unknown authentication method ${unreachable}`);
+    }
+  }
+}
+
+/** `methods`: the tenant's enabled authentication methods, listed in that order, the first as primary. */
+export function serviceProviderConfig(scimBase: string, methods: readonly AuthMethod[]) {
   return {
     schemas: [SPC_SCHEMA],
     documentationUri: "https://datatracker.ietf.org/doc/html/rfc7644",
@@ -23,15 +66,7 @@ export function serviceProviderConfig(scimBase: string) {
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
-    authenticationSchemes: [
-      {
-        type: "oauthbearertoken",
-        name: "OAuth Bearer Token",
-        description: "The tenant's Secret Token in the Authorization header: Bearer <token>",
-        specUri: "https://www.rfc-editor.org/info/rfc6750",
-        primary: true,
-      },
-    ],
+    authenticationSchemes: methods.map((method, i) => ({ ...authenticationScheme(method, scimBase), primary: i === 0 })),
     meta: { resourceType: "ServiceProviderConfig", location: `${scimBase}/ServiceProviderConfig` },
   };
 }
@@ -55,9 +90,9 @@ function attributeBody(def: AttributeDef): Record<string, unknown> {
 }
 
 /** Every schema a resource type uses; a resource's core schema also lists id, externalId and meta. */
-export function allSchemas(): { schema: SchemaDef; core: boolean }[] {
+export function allSchemas(types: ResourceTypeDef[]): { schema: SchemaDef; core: boolean }[] {
   const seen = new Map<string, { schema: SchemaDef; core: boolean }>();
-  for (const type of resourceTypes) {
+  for (const type of types) {
     seen.set(type.schema.id, { schema: type.schema, core: true });
     for (const { schema } of type.extensions) seen.set(schema.id, { schema, core: false });
   }

@@ -22,6 +22,19 @@ export interface ServeOptions {
   vars?: Record<string, string>;
   /** 0 (default) picks a free port. */
   port?: number;
+  /**
+   * More Workers served beside the project's Worker in the same runtime, on the same D1 state
+   * (the benchmark's bare-D1 floor). Requests whose host matches one of `routes` go to them.
+   */
+  extraWorkers?: ExtraWorker[];
+}
+
+export interface ExtraWorker {
+  name: string;
+  /** Its module (TypeScript is fine): bundled with the esbuild wrangler itself uses. */
+  entry: string;
+  /** Miniflare route patterns, e.g. "*.floor.localhost/*" (reached with tenantFetch("t.floor", ...)). */
+  routes: string[];
 }
 
 export interface ServedWorker {
@@ -41,8 +54,13 @@ export interface ServedWorker {
 }
 
 /** The parts of the D1 and KV bindings the harness's callers use (Miniflare hands out the real ones). */
+export interface D1StatementLike {
+  bind(...values: unknown[]): D1StatementLike;
+  run(): Promise<unknown>;
+  all<Row = Record<string, unknown>>(): Promise<{ results: Row[] }>;
+}
 export interface D1Like {
-  prepare(sql: string): { bind(...values: unknown[]): unknown; run(): Promise<unknown> };
+  prepare(sql: string): D1StatementLike;
   batch(statements: unknown[]): Promise<unknown>;
   exec(sql: string): Promise<unknown>;
 }
@@ -58,10 +76,17 @@ export interface TenantRequestInit {
 
 type MiniflareModule = typeof import("miniflare");
 
+const fromWrangler = () => createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
+
 /** Miniflare from wrangler's own dependency: the version wrangler's worker options are shaped for. */
 async function importWranglersMiniflare(): Promise<MiniflareModule> {
-  const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
-  return import(pathToFileURL(fromWrangler.resolve("miniflare")).href);
+  return import(pathToFileURL(fromWrangler().resolve("miniflare")).href);
+}
+
+/** An extra Worker as one ES module, built by the esbuild wrangler depends on (no new dependency). */
+async function bundleExtra(entry: string, outfile: string) {
+  const esbuild = (await import(pathToFileURL(fromWrangler().resolve("esbuild")).href)) as typeof import("esbuild");
+  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, format: "esm", target: "es2022", logLevel: "error" });
 }
 
 /** The Worker exactly as `wrangler deploy` would upload it (one ES module graph in index.js). */
@@ -85,6 +110,24 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
   // The bundle is already one module graph; wrangler's rules would re-match its imports.
   const { modulesRules: _rules, ...bindingOptions } = workerOptions as typeof workerOptions & { modulesRules?: unknown };
   const baseBindings = (workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {};
+  const shared = workerOptions as { d1Databases?: unknown; compatibilityDate?: string; compatibilityFlags?: string[] };
+  const extraWorkers = await Promise.all(
+    (options.extraWorkers ?? []).map(async (extra) => {
+      const dir = join(scratch, `extra-${extra.name}`);
+      await bundleExtra(extra.entry, join(dir, "index.js"));
+      return {
+        name: extra.name,
+        routes: extra.routes,
+        // The same D1 database (and so the same tables and rows) as the project's Worker.
+        d1Databases: shared.d1Databases,
+        compatibilityDate: shared.compatibilityDate,
+        compatibilityFlags: shared.compatibilityFlags,
+        modules: true,
+        scriptPath: join(dir, "index.js"),
+        modulesRoot: dir,
+      };
+    }),
+  );
 
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -99,6 +142,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
           scriptPath: join(outdir, "index.js"),
           modulesRoot: outdir,
         },
+        ...extraWorkers,
       ],
       host: "127.0.0.1",
       port: options.port ?? 0,

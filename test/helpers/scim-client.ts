@@ -86,3 +86,28 @@ export function entraUser(userName: string, overrides: Record<string, unknown> =
 }
 
 export const q = (filter: string) => encodeURIComponent(filter);
+
+/** Adds a schema extension to a tenant the way the operator CLI stores it. */
+export async function addExtension(
+  tenant: string,
+  urn: string,
+  attributes: Record<string, unknown>[],
+  options: { resourceType?: "User" | "Group"; required?: boolean } = {},
+) {
+  const defaults = { multiValued: false, required: false, caseExact: false, mutability: "readWrite", returned: "default", uniqueness: "none", description: "" };
+  await env.DB.prepare("INSERT INTO tenant_schemas (tenant_id, urn, resource_type, required, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .bind(tenant, urn, options.resourceType ?? "User", options.required ? 1 : 0, JSON.stringify(attributes.map((a) => ({ ...defaults, description: String(a.name), ...a }))), new Date().toISOString())
+    .run();
+}
+
+/** Sets a tenant's provisioning policy the way the operator CLI stores it. */
+export async function setSettings(
+  tenant: string,
+  settings: { allowedDomains?: string[]; deleteMode?: "hard" | "soft"; groupsEnabled?: boolean },
+) {
+  await env.DB.prepare(
+    "INSERT OR REPLACE INTO tenant_settings (tenant_id, allowed_domains, delete_mode, groups_enabled, updated_at) VALUES (?, ?, ?, ?, ?)",
+  )
+    .bind(tenant, JSON.stringify(settings.allowedDomains ?? []), settings.deleteMode ?? "hard", settings.groupsEnabled === false ? 0 : 1, new Date().toISOString())
+    .run();
+}

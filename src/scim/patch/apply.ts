@@ -38,6 +38,9 @@ export function applyPatch(
 ): Record<string, unknown> {
   const result = structuredClone(data);
   for (const op of ops) {
+    // RFC 7643 §3.3: attributes of a schema the resource doesn't declare are ignored. Entra sends
+    // them when an admin maps an attribute to an extension this tenant hasn't defined.
+    if (op.path && undeclaredUrn(op.path, type)) continue;
     const schemaId = op.path && schemaOfPath(op.path, type);
     if (!op.path) {
       for (const { target, value } of expandPathless(op.value, type)) applyToTarget(result, op.op, target, value);
@@ -48,6 +51,14 @@ export function applyPatch(
     }
   }
   return result;
+}
+
+function undeclaredUrn(path: PatchPath, type: ResourceTypeDef): boolean {
+  const uri = path.path.uri?.toLowerCase();
+  if (!uri) return false;
+  const known = [type.schema, ...type.extensions.map((e) => e.schema)].map((s) => s.id.toLowerCase());
+  // "urn:a:b:User" parses as uri "urn:a:b" + attr "User": a whole-schema path is declared if it names a known schema.
+  return !known.includes(uri) && !known.includes(`${uri}:${path.path.attr.toLowerCase()}`);
 }
 
 // A path that is a whole schema URN ("urn:...:enterprise:2.0:User") addresses all of its attributes.

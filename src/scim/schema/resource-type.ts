@@ -32,8 +32,6 @@ export const groupResourceType: ResourceTypeDef = {
   extensions: [],
 };
 
-export const resourceTypes: ResourceTypeDef[] = [userResourceType, groupResourceType];
-
 export interface ResolvedAttribute {
   /** The schema the attribute belongs to; undefined for id, externalId and meta. */
   schema?: SchemaDef;

@@ -1,0 +1,1 @@
+CREATE INDEX `user_emails_tenant_value` ON `user_emails` (`tenant_id`,lower("value"));

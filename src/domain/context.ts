@@ -1,0 +1,19 @@
+import type { Database } from "../db/client.ts";
+import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
+import type { DeleteMode, ExtensionDef } from "../tenancy/config.ts";
+
+/** What the Worker sends the tenant's writer with each write: the tenant's schemas and policy. */
+export interface WritePolicy {
+  extensions: ExtensionDef[];
+  allowedDomains: string[];
+  deleteMode: DeleteMode;
+}
+
+/** Everything a write needs, built by the writer for each call. */
+export interface WriteContext {
+  db: Database;
+  tenant: string;
+  /** The tenant's resource type (built-in schemas plus its extensions). */
+  type: ResourceTypeDef;
+  policy: WritePolicy;
+}

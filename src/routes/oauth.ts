@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env.ts";
+import { tenantFromHost } from "../middleware/tenant-host.ts";
+import { invalidRequest, OAuthError, oauthErrorResponse } from "../oauth/errors.ts";
+import { grantToken } from "../oauth/token-endpoint.ts";
+
+// The token endpoint, on tenant hosts and on the single host (where the client picks the tenant).
+// Its errors are RFC 6749 §5.2 JSON, so it has its own error handler; anything else is a bug and
+// goes on to the app's.
+export const oauth = new Hono<AppEnv>();
+
+oauth.post("/token", async (c) => {
+  const body = await grantToken(c.env, {
+    raw: { contentType: c.req.header("Content-Type"), authorization: c.req.header("Authorization"), body: c.req.raw.body },
+    host: tenantFromHost(new URL(c.req.url).host, c.env.BASE_DOMAIN),
+    address: c.req.header("CF-Connecting-IP") ?? "unknown",
+  });
+  // RFC 6749 §5.1: token responses must not be cached.
+  return c.json(body, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+});
+
+oauth.all("/token", () => {
+  throw invalidRequest("wrong_method", "the token endpoint takes POST (RFC 6749 §3.2)");
+});
+
+oauth.onError((error) => {
+  if (error instanceof OAuthError) return oauthErrorResponse(error);
+  throw error;
+});

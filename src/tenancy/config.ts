@@ -1,0 +1,50 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { tenantSchemas, tenantSettings } from "../db/schema.ts";
+import type { AttributeDef } from "../scim/schema/attribute.ts";
+
+// A tenant's own schema extensions and provisioning policy, as stored by the operator CLI.
+
+export interface ExtensionDef {
+  urn: string;
+  resourceType: "User" | "Group";
+  required: boolean;
+  attributes: AttributeDef[];
+}
+
+export type DeleteMode = "hard" | "soft";
+
+export interface TenantSettings {
+  /** Lower-case domains a user's userName and work emails must belong to; empty = any. */
+  allowedDomains: string[];
+  /** hard: DELETE removes the user; soft: it is deactivated and hidden, and a re-create restores it. */
+  deleteMode: DeleteMode;
+  groupsEnabled: boolean;
+}
+
+export interface TenantConfig {
+  extensions: ExtensionDef[];
+  settings: TenantSettings;
+}
+
+export const DEFAULT_SETTINGS: TenantSettings = { allowedDomains: [], deleteMode: "hard", groupsEnabled: true };
+
+/** Both tables in one round trip; a tenant without rows gets the defaults. */
+export async function loadTenantConfig(db: Database, tenant: string): Promise<TenantConfig> {
+  const [schemaRows, settingsRows] = await db.batch([
+    db.select().from(tenantSchemas).where(eq(tenantSchemas.tenantId, tenant)).orderBy(tenantSchemas.urn),
+    db.select().from(tenantSettings).where(eq(tenantSettings.tenantId, tenant)),
+  ]);
+  const row = settingsRows[0];
+  return {
+    extensions: schemaRows.map((r) => ({
+      urn: r.urn,
+      resourceType: r.resourceType,
+      required: r.required,
+      attributes: JSON.parse(r.attributes) as AttributeDef[],
+    })),
+    settings: row
+      ? { allowedDomains: JSON.parse(row.allowedDomains), deleteMode: row.deleteMode, groupsEnabled: row.groupsEnabled }
+      : DEFAULT_SETTINGS,
+  };
+}
