@@ -1,12 +1,12 @@
 import { badRequest, ScimError } from "./errors.ts";
 import { isObject } from "./json.ts";
+import { MAX_BULK_OPERATIONS } from "./limits.ts";
 
 // RFC 7644 §3.7 Bulk: parsing the request and resolving bulkId references. Execution lives in the
 // route, which sends each operation through the tenant's writer like any single request.
 
 export const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 export const BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
-export const MAX_BULK_OPERATIONS = 1000;
 
 export type BulkMethod = "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -1,6 +1,14 @@
-import { MAX_BULK_OPERATIONS } from "./bulk.ts";
 import type { AuthMethod } from "../lib/oauth-credentials.ts";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAYLOAD_BYTES } from "./limits.ts";
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_BULK_OPERATIONS,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_LENGTH,
+  MAX_MEMBERS_PER_REQUEST,
+  MAX_PAGE_SIZE,
+  MAX_PATCH_OPERATIONS,
+  MAX_PAYLOAD_BYTES,
+} from "./limits.ts";
 import type { AttributeDef, SchemaDef } from "./schema/attribute.ts";
 import { commonAttributes } from "./schema/common.ts";
 import type { ResourceTypeDef } from "./schema/resource-type.ts";
@@ -11,6 +19,8 @@ import type { ResourceTypeDef } from "./schema/resource-type.ts";
 const SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 const SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema";
+/** Our bounds that RFC 7643 §5 has no place for, as an extension of the ServiceProviderConfig. */
+export const LIMITS_SCHEMA = "urn:scim-edge:params:scim:schemas:extension:limits:1.0:ServiceProviderConfig";
 
 // RFC 7643 §5 authenticationSchemes, one per method a tenant may enable.
 function authenticationScheme(method: AuthMethod, scimBase: string) {
@@ -56,7 +66,7 @@ function authenticationScheme(method: AuthMethod, scimBase: string) {
 /** `methods`: the tenant's enabled authentication methods, listed in that order, the first as primary. */
 export function serviceProviderConfig(scimBase: string, methods: readonly AuthMethod[]) {
   return {
-    schemas: [SPC_SCHEMA],
+    schemas: [SPC_SCHEMA, LIMITS_SCHEMA],
     documentationUri: "https://datatracker.ietf.org/doc/html/rfc7644",
     patch: { supported: true },
     bulk: { supported: true, maxOperations: MAX_BULK_OPERATIONS, maxPayloadSize: MAX_PAYLOAD_BYTES },
@@ -67,6 +77,14 @@ export function serviceProviderConfig(scimBase: string, methods: readonly AuthMe
     sort: { supported: true },
     etag: { supported: true },
     authenticationSchemes: methods.map((method, i) => ({ ...authenticationScheme(method, scimBase), primary: i === 0 })),
+    [LIMITS_SCHEMA]: {
+      maxPayloadSize: MAX_PAYLOAD_BYTES,
+      maxFilterLength: MAX_FILTER_LENGTH,
+      maxFilterDepth: MAX_FILTER_DEPTH,
+      maxPatchOperations: MAX_PATCH_OPERATIONS,
+      maxMembersPerRequest: MAX_MEMBERS_PER_REQUEST,
+      maxPageSize: MAX_PAGE_SIZE,
+    },
     meta: { resourceType: "ServiceProviderConfig", location: `${scimBase}/ServiceProviderConfig` },
   };
 }

@@ -1,4 +1,5 @@
 import { badRequest, type ScimType } from "../errors.ts";
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from "../limits.ts";
 import type { AttrPath, CompareOp, CompValue, Filter, PatchPath } from "./ast.ts";
 
 // A hand-written recursive-descent parser rather than scim2-parse-filter: we need the same grammar
@@ -6,8 +7,6 @@ import type { AttrPath, CompareOp, CompValue, Filter, PatchPath } from "./ast.ts
 // and error messages that say where the filter went wrong.
 
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
-export const MAX_FILTER_LENGTH = 4096;
-const MAX_DEPTH = 32;
 
 type Token =
   | { kind: "word"; text: string; at: number }
@@ -110,7 +109,7 @@ class Parser {
 
   // Precedence (RFC 7644 §3.4.2.2): not binds tighter than and, and tighter than or.
   parseOr(): Filter {
-    if (++this.depth > MAX_DEPTH) this.fail(`filter nested deeper than ${MAX_DEPTH} levels`);
+    if (++this.depth > MAX_FILTER_DEPTH) this.fail(`filter nested deeper than ${MAX_FILTER_DEPTH} levels`);
     let left = this.parseAnd();
     while (this.peekWord("or")) {
       this.pos++;

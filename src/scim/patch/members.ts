@@ -1,6 +1,7 @@
 import { badRequest } from "../errors.ts";
 import type { Filter } from "../filter/ast.ts";
 import { isObject } from "../json.ts";
+import { MAX_MEMBERS_PER_REQUEST } from "../limits.ts";
 import type { PatchOp } from "./normalise.ts";
 import { getKey } from "./values.ts";
 
@@ -75,7 +76,20 @@ export function splitMemberOperations(ops: PatchOp[]): { attributeOps: PatchOp[]
     }
     attributeOps.push(op);
   });
+  let named = 0;
+  for (const intent of memberIntents) {
+    if (intent.kind === "add" || intent.kind === "replace") named += intent.members.length;
+    if (intent.kind === "remove") named += intent.ids.length;
+  }
+  checkMemberCount(named);
   return { attributeOps, memberIntents };
+}
+
+/** A request may name at most MAX_MEMBERS_PER_REQUEST members (to add, remove or set). */
+export function checkMemberCount(count: number): void {
+  if (count > MAX_MEMBERS_PER_REQUEST) {
+    throw badRequest("invalidValue", `at most ${MAX_MEMBERS_PER_REQUEST} members per request, got ${count}: send the rest in further PATCH requests`);
+  }
 }
 
 /** The ids a request names as members to add, which must exist in the tenant. */

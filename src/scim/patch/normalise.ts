@@ -1,4 +1,5 @@
 import { badRequest } from "../errors.ts";
+import { MAX_PATCH_OPERATIONS } from "../limits.ts";
 import type { PatchPath } from "../filter/ast.ts";
 import { parsePatchPath } from "../filter/parse.ts";
 import { getKey, isObject } from "./values.ts";
@@ -6,8 +7,6 @@ import { getKey, isObject } from "./values.ts";
 export type PatchOp = { op: "add" | "replace" | "remove"; path?: PatchPath; value?: unknown };
 
 export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/** Bounds the work one request can ask of the tenant's single writer. */
-export const MAX_PATCH_OPERATIONS = 1000;
 
 const OPS = new Set(["add", "replace", "remove"]);
 
