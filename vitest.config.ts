@@ -15,6 +15,8 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: migrations,
                 TOKEN_CACHE_SECONDS: "0",
+                // Tests send bursts far above a real tenant's rate; rate-limit tests set a tenant's own.
+                TENANT_RATE_LIMIT: "1000000",
                 CONFIG_CACHE_SECONDS: "0",
                 // A wrangler secret when deployed (README: Deploy); any 32+ characters here.
                 ACCESS_TOKEN_SECRET: "test-only-access-token-secret-0123456789abcdef",

@@ -4,6 +4,7 @@ import { scimJson } from "./http/respond.ts";
 import { bearerAuth } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { tenantConfig } from "./middleware/tenant-config.ts";
+import { tenantRateLimit } from "./middleware/tenant-rate-limit.ts";
 import { bulkRoutes } from "./routes/bulk.ts";
 import { discovery } from "./routes/discovery.ts";
 import { oauth } from "./routes/oauth.ts";
@@ -15,7 +16,7 @@ import { errorBody, ScimError } from "./scim/errors.ts";
 
 function scimApi() {
   const api = new Hono<AppEnv>();
-  api.use("*", bearerAuth, tenantConfig);
+  api.use("*", bearerAuth, tenantConfig, tenantRateLimit);
   api.route("/Users", users);
   api.route("/Groups", groups);
   api.route("/.search", rootSearch([userStore, groupStore]));
@@ -56,8 +57,9 @@ export function createApp() {
   app.onError((err, c) => {
     if (err instanceof ScimError) {
       c.set("errorType", err.scimType ?? `http_${err.status}`);
-      const headers: Record<string, string> =
-        err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim"' } : err.status === 503 ? { "Retry-After": "30" } : {};
+      const headers: Record<string, string> = {};
+      if (err.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="scim"';
+      if (err.retryAfterSeconds !== undefined) headers["Retry-After"] = String(err.retryAfterSeconds);
       return scimJson(c, errorBody(err.toData()), err.status, headers);
     }
     c.set("errorType", isProgrammingError(err) ? "internal" : "unavailable");
@@ -65,7 +67,8 @@ export function createApp() {
     // A programming error is a 500. Anything else thrown below a handler comes from the platform
     // (D1, KV or a Durable Object unreachable, reset or overloaded): worth a retry, so a 503.
     if (!isProgrammingError(err)) {
-      return scimJson(c, errorBody(unavailable().toData()), 503, { "Retry-After": "30" });
+      const error = unavailable();
+      return scimJson(c, errorBody(error.toData()), 503, { "Retry-After": String(error.retryAfterSeconds) });
     }
     return scimJson(c, errorBody({ status: 500, detail: "internal error" }), 500);
   });

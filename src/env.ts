@@ -12,6 +12,8 @@ export interface Env {
   TOKEN_CACHE_SECONDS: string;
   /** How long an isolate may trust a tenant's extensions and settings it already read (seconds). */
   CONFIG_CACHE_SECONDS: string;
+  /** SCIM requests per second per tenant unless its settings say otherwise. */
+  TENANT_RATE_LIMIT: string;
   /**
    * HMAC key of the OAuth access tokens this service issues (a wrangler secret; .dev.vars locally).
    * Unset: the token endpoint refuses to issue and no access token verifies.

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
+import type { RateRule } from "../ratelimit/bucket.ts";
 import type { DeleteMode, ExtensionDef } from "../tenancy/config.ts";
 
 /** What the Worker sends the tenant's writer with each write: the tenant's schemas and policy. */
@@ -7,6 +8,8 @@ export interface WritePolicy {
   extensions: ExtensionDef[];
   allowedDomains: string[];
   deleteMode: DeleteMode;
+  /** The tenant's rate, counted by its writer across all isolates. */
+  rate: RateRule;
 }
 
 /** Everything a write needs, built by the writer for each call. */

@@ -13,7 +13,7 @@ import { badRequest, notFound } from "../scim/errors.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
-import { type MemberIntent, type MemberRef, memberRefs, referencedMembers, splitMemberOperations } from "../scim/patch/members.ts";
+import { checkMemberCount, type MemberIntent, type MemberRef, memberRefs, referencedMembers, splitMemberOperations } from "../scim/patch/members.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { WriteContext } from "./context.ts";
@@ -26,7 +26,9 @@ import { parseResource, type ScimData } from "../scim/validate.ts";
 /** Splits validated group data into the stored attributes and the member references. */
 function withoutMembers(data: ScimData): { data: ScimData; members: MemberRef[] } {
   const { members, ...rest } = data;
-  return { data: rest, members: members ? memberRefs(members, "members") : [] };
+  const refs = members ? memberRefs(members, "members") : [];
+  checkMemberCount(refs.length);
+  return { data: rest, members: refs };
 }
 
 /**

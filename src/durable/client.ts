@@ -4,6 +4,7 @@ import { normalisePatchRequest } from "../scim/patch/normalise.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import { parseResource } from "../scim/validate.ts";
+import { tenantRule } from "../ratelimit/tenant.ts";
 import type { TenantConfig } from "../tenancy/config.ts";
 import { unavailable, unwrap, type WriteResult } from "./result.ts";
 import type { TenantWriter } from "./tenant-writer.ts";
@@ -37,6 +38,7 @@ export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, confi
     extensions: config.extensions,
     allowedDomains: config.settings.allowedDomains,
     deleteMode: config.settings.deleteMode,
+    rate: tenantRule(config, env.TENANT_RATE_LIMIT),
   };
   const parse = (body: unknown) => parseResource(body, type);
   return {

@@ -17,7 +17,8 @@ export async function capture<T>(work: () => Promise<T>): Promise<WriteResult<T>
   }
 }
 
-export const unavailable = () => new ScimError(503, "storage is temporarily unavailable; nothing was changed, retry the request");
+export const unavailable = () =>
+  ScimError.retryLater(503, "storage is temporarily unavailable; nothing was changed, retry the request", 30);
 
 export function unwrap<T>(result: WriteResult<T>): T {
   if (result.ok) return result.value;

@@ -6,7 +6,9 @@ import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { ScimData } from "../scim/validate.ts";
 import { tenantResourceTypes } from "../tenancy/resource-types.ts";
-import { capture } from "./result.ts";
+import { type Bucket, take } from "../ratelimit/bucket.ts";
+import { tooManyRequests } from "../ratelimit/tenant.ts";
+import { capture, type WriteResult } from "./result.ts";
 
 type TypeId = keyof typeof domains;
 
@@ -18,6 +20,8 @@ type TypeId = keyof typeof domains;
 export class TenantWriter extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly db: Database;
+  // The tenant's write rate, exact across isolates; in memory, as an evicted object's bucket would have refilled.
+  private bucket: Bucket | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -27,6 +31,11 @@ export class TenantWriter extends DurableObject<Env> {
   private serial<T>(tenant: string, type: TypeId, policy: WritePolicy, work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>) {
     const domain = domains[type];
     if (!domain) throw new Error(`unknown resource type ${type}`);
+    const { decision, bucket } = take(this.bucket, policy.rate, Date.now());
+    this.bucket = bucket;
+    if (!decision.allowed) {
+      return Promise.resolve<WriteResult<T>>({ ok: false, error: tooManyRequests(decision.retryAfterSeconds).toData() });
+    }
     const ctx: WriteContext = { db: this.db, tenant, type: tenantResourceTypes(policy.extensions)[type], policy };
     const run = this.tail.then(() => capture(() => work(domain, ctx)));
     this.tail = run.catch(() => undefined);

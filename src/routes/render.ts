@@ -13,13 +13,14 @@ const GROUP_FIELDS = ["value", "$ref", "display", "type"];
 
 /**
  * Users with their read-only groups attribute (RFC 7643 §4.1.2), computed from the membership rows
- * in one query for the whole page, and skipped when the projection drops it.
+ * in one query for the whole page, and skipped when the projection drops it or the users were just
+ * created (no group can name them yet).
  */
-export async function userBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): Promise<ResourceBody[]> {
+export async function userBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection, created = false): Promise<ResourceBody[]> {
   const base = scimBase(c);
   const type = c.var.types.User;
   const fields = returnedSubAttributes(projection, type, "groups", GROUP_FIELDS);
-  const memberships = fields && list.length ? await groupsOf(database(c.env.DB), c.var.tenant, list.map((u) => u.id)) : [];
+  const memberships = fields && list.length && !created ? await groupsOf(database(c.env.DB), c.var.tenant, list.map((u) => u.id)) : [];
   return list.map((user) => {
     const resource = toScim(user, type, base);
     const groups = memberships

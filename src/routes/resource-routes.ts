@@ -31,7 +31,8 @@ export interface ResourceStore {
   id: SQL;
   list(db: Database, tenant: string, where: SQL | undefined, page: Page): Promise<{ total: number; resources: StoredResource[] }>;
   find(db: Database, tenant: string, id: string): Promise<StoredResource | undefined>;
-  bodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] | Promise<ResourceBody[]>;
+  /** `created`: the resources were just created by this request, so nothing refers to them yet. */
+  bodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection, created?: boolean): ResourceBody[] | Promise<ResourceBody[]>;
   /**
    * RFC 7644 §3.5.2 lets PATCH answer 204. Groups do, unless attributes are asked for: re-reading a
    * 100,000-member group after each member change would make its cost grow with the group.
@@ -71,7 +72,7 @@ export function resourceRoutes(store: ResourceStore) {
   const ifMatch = (c: Context<AppEnv>) => c.req.header("If-Match");
 
   async function render(c: Context<AppEnv>, resource: StoredResource, status = 200, headers: Record<string, string> = {}) {
-    const [body] = await store.bodies(c, [resource], projectionOf(c));
+    const [body] = await store.bodies(c, [resource], projectionOf(c), status === 201);
     return streamJson(c, resourceJson(body, memberPages(c), scimBase(c)), status, { ETag: etagOf(resource.version), ...headers });
   }
 

@@ -31,11 +31,14 @@ export interface ScimErrorData {
   status: number;
   scimType?: ScimType;
   detail: string;
+  /** For 429 and 503: when to try again (RFC 9110 §10.2.3 Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 export class ScimError extends Error {
   readonly status: number;
   readonly scimType?: ScimType;
+  retryAfterSeconds?: number;
 
   constructor(status: number, detail: string, scimType?: ScimType) {
     super(detail);
@@ -48,11 +51,16 @@ export class ScimError extends Error {
   }
 
   toData(): ScimErrorData {
-    return { status: this.status, scimType: this.scimType, detail: this.message };
+    return { status: this.status, scimType: this.scimType, detail: this.message, retryAfterSeconds: this.retryAfterSeconds };
   }
 
   static fromData(data: ScimErrorData): ScimError {
-    return new ScimError(data.status, data.detail, data.scimType);
+    return Object.assign(new ScimError(data.status, data.detail, data.scimType), { retryAfterSeconds: data.retryAfterSeconds });
+  }
+
+  /** Try again later: 429 (this tenant's rate) or 503 (storage), with Retry-After. */
+  static retryLater(status: 429 | 503, detail: string, retryAfterSeconds: number): ScimError {
+    return Object.assign(new ScimError(status, detail), { retryAfterSeconds });
   }
 }
 

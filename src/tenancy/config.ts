@@ -20,6 +20,8 @@ export interface TenantSettings {
   /** hard: DELETE removes the user; soft: it is deactivated and hidden, and a re-create restores it. */
   deleteMode: DeleteMode;
   groupsEnabled: boolean;
+  /** SCIM requests per second (bursts up to as many); null = the deployment's TENANT_RATE_LIMIT. */
+  rateLimitPerSecond: number | null;
 }
 
 export interface TenantConfig {
@@ -27,7 +29,7 @@ export interface TenantConfig {
   settings: TenantSettings;
 }
 
-export const DEFAULT_SETTINGS: TenantSettings = { allowedDomains: [], deleteMode: "hard", groupsEnabled: true };
+export const DEFAULT_SETTINGS: TenantSettings = { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null };
 
 /** Both tables in one round trip; a tenant without rows gets the defaults. */
 export async function loadTenantConfig(db: Database, tenant: string): Promise<TenantConfig> {
@@ -44,7 +46,12 @@ export async function loadTenantConfig(db: Database, tenant: string): Promise<Te
       attributes: JSON.parse(r.attributes) as AttributeDef[],
     })),
     settings: row
-      ? { allowedDomains: JSON.parse(row.allowedDomains), deleteMode: row.deleteMode, groupsEnabled: row.groupsEnabled }
+      ? {
+          allowedDomains: JSON.parse(row.allowedDomains),
+          deleteMode: row.deleteMode,
+          groupsEnabled: row.groupsEnabled,
+          rateLimitPerSecond: row.rateLimitPerSecond,
+        }
       : DEFAULT_SETTINGS,
   };
 }

@@ -103,11 +103,18 @@ export async function addExtension(
 /** Sets a tenant's provisioning policy the way the operator CLI stores it. */
 export async function setSettings(
   tenant: string,
-  settings: { allowedDomains?: string[]; deleteMode?: "hard" | "soft"; groupsEnabled?: boolean },
+  settings: { allowedDomains?: string[]; deleteMode?: "hard" | "soft"; groupsEnabled?: boolean; rateLimitPerSecond?: number },
 ) {
   await env.DB.prepare(
-    "INSERT OR REPLACE INTO tenant_settings (tenant_id, allowed_domains, delete_mode, groups_enabled, updated_at) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO tenant_settings (tenant_id, allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
   )
-    .bind(tenant, JSON.stringify(settings.allowedDomains ?? []), settings.deleteMode ?? "hard", settings.groupsEnabled === false ? 0 : 1, new Date().toISOString())
+    .bind(
+      tenant,
+      JSON.stringify(settings.allowedDomains ?? []),
+      settings.deleteMode ?? "hard",
+      settings.groupsEnabled === false ? 0 : 1,
+      settings.rateLimitPerSecond ?? null,
+      new Date().toISOString(),
+    )
     .run();
 }

@@ -70,5 +70,5 @@ describe("storage faults", () => {
       expect([201, 409]).toContain((await client.post("/Users", entraUser(names[i]))).status);
     }
     expect((await client.get("/Users?count=0")).body.totalResults).toBe(200);
-  });
+  }, 60_000);
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `tenant_settings` ADD `rate_limit_per_second` integer;
