@@ -26,6 +26,8 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // Every request logs a JSON line (middleware/request-log.ts): show them only for failing tests.
+          silent: "passed-only",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           setupFiles: ["test/helpers/apply-migrations.ts"],
         },
