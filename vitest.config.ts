@@ -5,6 +5,8 @@ const migrations = await readD1Migrations("migrations");
 
 export default defineConfig({
   test: {
+    // Every request logs a JSON line (middleware/request-log.ts): show output only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         plugins: [
@@ -26,8 +28,6 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          // Every request logs a JSON line (middleware/request-log.ts): show them only for failing tests.
-          silent: "passed-only",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           setupFiles: ["test/helpers/apply-migrations.ts"],
         },
