@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { TENANT_NAME } from "../lib/token-store.ts";
 import { usageError } from "./errors.ts";
 import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
+import { POLICY_COMMANDS, POLICY_ONLY_OPTIONS, POLICY_OPTIONS, type PolicyRequest, type PolicyValues, parsePolicyCommand } from "./policy-args.ts";
 
 export type CommandName = "create" | "rotate" | "revoke" | "list";
 
@@ -20,7 +21,8 @@ export type CliRequest =
   | { kind: "help" }
   | { kind: "run"; command: "list"; target: Target; json: boolean }
   | { kind: "run"; command: Exclude<CommandName, "list">; tenant: string; target: Target; json: boolean }
-  | OAuthRequest;
+  | OAuthRequest
+  | PolicyRequest;
 
 export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
 
@@ -50,6 +52,20 @@ Per-tenant settings:
                     Access token lifetime (3600-21600, default 3600); accept Entra's own
                     bearer token from Entra tenant <tid> (testing only; off by default)
 
+Schema extensions and provisioning policy:
+  schema add <tenant> <urn> --attr name:type[:flag...] [--attr ...] [--resource User|Group] [--required]
+                    Add a schema extension (e.g. urn:scim:skillcast:User); types: string, boolean,
+                    integer, decimal, dateTime, reference; flags: multi, required, caseExact,
+                    readOnly|immutable|writeOnly, returned=always|never|default|request, unique,
+                    values=a|b|c, refs=a|b. The resource defaults to the URN's last part, else User.
+  schema list <tenant>
+  schema remove <tenant> <urn>
+  domains set <tenant> [domain ...]   Users' userName and work emails must be in these domains;
+                                      no domains = no restriction
+  settings set <tenant> [--delete-mode hard|soft] [--groups on|off] [--rate-limit N|default]
+                    What DELETE does (soft: deactivate and hide, a re-create restores), group
+                    provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT)
+
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
   --remote             Use the deployed D1 database and KV namespace
@@ -75,11 +91,21 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
                    "clientId","tokenEndpoint","tenantUrl"}
   federation remove  {"tenant","removed"}
   show            {"tenant","tenantUrl","tokenEndpoint","methods","liveClients","federation","entraTokenTenantId",
-                   "accessTokenSeconds"}
+                   "accessTokenSeconds","provisioning","extensions"}
+  schema add      {"tenant","urn","resourceType","required","attributes"}
+  schema list     [{"urn","resourceType","required","attributes","createdAt"}]
+  schema remove   {"tenant","urn","removed"}
+  domains set, settings set
+                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond"}
   auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.
 `;
+
+function rejectPolicyOptions(command: string, values: Record<string, unknown>) {
+  const stray = POLICY_ONLY_OPTIONS.find((option) => values[option] !== undefined);
+  if (stray) throw usageError(`--${stray} does not apply to "${command}"`);
+}
 
 const COMMANDS: readonly string[] = ["create", "rotate", "revoke", "list"] satisfies CommandName[];
 
@@ -110,6 +136,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
         config: { type: "string", short: "c" },
         help: { type: "boolean", short: "h" },
         ...OAUTH_OPTIONS,
+        ...POLICY_OPTIONS,
       },
     });
   } catch (error) {
@@ -121,7 +148,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
 
   const [command, ...rest] = positionals;
   if (command === undefined) throw usageError("missing command\nRun with --help for usage.");
-  if (!COMMANDS.includes(command) && !OAUTH_COMMANDS.includes(command)) {
+  if (!COMMANDS.includes(command) && !OAUTH_COMMANDS.includes(command) && !POLICY_COMMANDS.includes(command)) {
     throw usageError(`unknown command "${command}"\nRun with --help for usage.`);
   }
   if (values.local && values.remote) throw usageError("--local and --remote exclude each other");
@@ -135,6 +162,15 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
   };
   const json = values.json === true;
 
+  if (POLICY_COMMANDS.includes(command)) {
+    rejectForeignOptions(command, values);
+    const tenantOf = (name: string | undefined) => {
+      if (name === undefined) throw usageError(`"${command}" needs a tenant name`);
+      return validateTenantName(name);
+    };
+    return parsePolicyCommand(positionals, values as PolicyValues, tenantOf, target, json);
+  }
+  rejectPolicyOptions(command, values);
   if (OAUTH_COMMANDS.includes(command)) return parseOAuthCommand(command, rest, values, target, json, validateTenantName);
   rejectForeignOptions(command, values);
   if (command === "list") {

@@ -6,6 +6,8 @@ import type { OAuthRequest } from "./oauth-args.ts";
 import * as commands from "./oauth-commands.ts";
 import * as text from "./oauth-output.ts";
 import { json } from "./output.ts";
+import { showPolicy } from "./policy-commands.ts";
+import { policyText } from "./policy-run.ts";
 import { tenantUrl } from "./tenant-url.ts";
 
 export async function runOAuthCommand(request: OAuthRequest, ctx: Context): Promise<string> {
@@ -29,8 +31,11 @@ export async function runOAuthCommand(request: OAuthRequest, ctx: Context): Prom
       return render(await commands.removeFederation(request, ctx), text.federationRemovedText);
     case "auth set":
       return render(await commands.setAuth(request, ctx), text.authSettingsText);
-    case "show":
-      return render(await commands.showTenant(request, ctx), text.tenantAuthText);
+    case "show": {
+      // Everything about the tenant: authentication (here) and provisioning policy (policy-commands.ts).
+      const view = { ...(await commands.showTenant(request, ctx)), ...(await showPolicy(request.tenant, ctx)) };
+      return render(view, (v) => `${text.tenantAuthText(v)}${policyText(v)}`);
+    }
     default: {
       const unreachable: never = request;
       throw new CliError(`unhandled command ${JSON.stringify(unreachable)}`);

@@ -1,4 +1,4 @@
-// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth> ...`.
+// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth|schema|domains|settings> ...`.
 // Runs on Node >= 22 with type stripping (package.json "tenant" script), hence the .ts imports.
 
 import { resolve } from "node:path";
@@ -6,6 +6,7 @@ import { HELP, parseCliArgs } from "./args.ts";
 import { type Context, createTenant, listTenants, revokeToken, rotateToken } from "./commands.ts";
 import { CliError, EXIT_FAILURE } from "./errors.ts";
 import { runOAuthCommand } from "./oauth-run.ts";
+import { runPolicyCommand } from "./policy-run.ts";
 import { issuedText, json, listText, revokedText } from "./output.ts";
 import { resolveBaseDomain } from "./tenant-url.ts";
 import { wranglerStore } from "./wrangler.ts";
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<string> {
     now: () => new Date(),
   };
   if (request.kind === "oauth") return runOAuthCommand(request, ctx);
+  if (request.kind === "policy") return runPolicyCommand(request, ctx);
 
   switch (request.command) {
     case "create": {

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
 import { type TokenRecord, tokenKey } from "../lib/token-store.ts";
 import { isJwt, tenantOfJwt } from "../oauth/bearer.ts";
 import { ScimError } from "../scim/errors.ts";
@@ -15,21 +16,14 @@ const unauthorized = () => new ScimError(401, "Authentication failed: a valid be
 // Production KV is eventually consistent (about 60 s), so a short in-isolate cache of
 // hash -> tenant costs no freshness KV promised; TOKEN_CACHE_SECONDS bounds how long a revoked
 // token may still work in an isolate that saw it.
-const cache = new Map<string, { tenant: string | null; until: number }>();
-const CACHE_LIMIT = 10_000;
+const cached = ttlCache<string | null>();
 
 async function tenantOfToken(env: Env, token: string): Promise<string | null> {
   const hash = await sha256Hex(token);
-  const ttl = Number(env.TOKEN_CACHE_SECONDS) * 1000;
-  const hit = cache.get(hash);
-  if (hit && hit.until > Date.now()) return hit.tenant;
-  const record = await env.TOKENS.get<TokenRecord>(tokenKey(hash), "json");
-  const tenant = record?.tenant ?? null;
-  if (ttl > 0) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(hash, { tenant, until: Date.now() + ttl });
-  }
-  return tenant;
+  return cached(hash, Number(env.TOKEN_CACHE_SECONDS) * 1000, async () => {
+    const record = await env.TOKENS.get<TokenRecord>(tokenKey(hash), "json");
+    return record?.tenant ?? null;
+  });
 }
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;

@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { database } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { loadTenantConfig, type TenantConfig } from "../tenancy/config.ts";
-import { ttlCache } from "../tenancy/cache.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
 import { tenantResourceTypes } from "../tenancy/resource-types.ts";
 
 // Every SCIM request needs its tenant's extensions and policy; an isolate keeps them for

@@ -4,6 +4,7 @@
 // credential's access tokens keep working (D1 itself is read-after-write consistent).
 
 import { authStateRows } from "../db/oauth.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { AuthMethod } from "../lib/oauth-credentials.ts";
@@ -20,8 +21,7 @@ export interface AuthState {
 export const secretCredential = (secretId: string) => `secret:${secretId}`;
 export const federationCredential = (federationId: string) => `federation:${federationId}`;
 
-const cache = new Map<string, { state: Promise<AuthState>; until: number }>();
-const CACHE_LIMIT = 10_000;
+const cached = ttlCache<AuthState>();
 
 async function load(env: Env, tenant: string): Promise<AuthState> {
   const rows = await authStateRows(database(env.DB), tenant);
@@ -34,19 +34,7 @@ async function load(env: Env, tenant: string): Promise<AuthState> {
 }
 
 export function authState(env: Env, tenant: string): Promise<AuthState> {
-  const ttl = Number(env.TOKEN_CACHE_SECONDS) * 1000;
-  const now = Date.now();
-  const hit = cache.get(tenant);
-  if (hit && hit.until > now) return hit.state;
-  const state = load(env, tenant);
-  if (ttl > 0) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    // The promise, not its value: concurrent requests of a cold isolate share one read.
-    cache.set(tenant, { state, until: now + ttl });
-    // A failed read must not be remembered.
-    state.catch(() => cache.delete(tenant));
-  }
-  return state;
+  return cached(tenant, Number(env.TOKEN_CACHE_SECONDS) * 1000, () => load(env, tenant));
 }
 
 /** Whether the credential behind an access token is still live; expiry is judged now, not when cached. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type ServedWorker, serveWorker } from "../harness/serve-worker.ts";
-import { assertNode22, filesContaining, parseSingleJson, runCli } from "./run-cli.ts";
+import { assertNode22, filesContaining, jsonCli, runCli } from "./run-cli.ts";
 
 const SECRET = /^scs_[A-Za-z0-9_-]{43}$/; // 256 random bits
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -33,13 +33,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A successful CLI run's single JSON value. */
-async function cli(...args: string[]): Promise<any> {
-  const run = await runCli([...args, "--json", "--persist-to", dir]);
-  expect(run.stderr).not.toMatch(/^error:/m);
-  expect(run.code).toBe(0);
-  return parseSingleJson(run.stdout);
-}
+const cli = (...args: string[]) => jsonCli(dir)(...args);
 
 async function token(tenant: string, clientId: string, clientSecret: string) {
   const response = await worker.tenantFetch(tenant, "/oauth/token", {
@@ -163,6 +157,9 @@ describe("federation, settings and show", () => {
       federation: set.federation,
       entraTokenTenantId: TID,
       accessTokenSeconds: 7200,
+      // The provisioning part of show (test/cli/policy.test.ts): defaults for this tenant.
+      provisioning: { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null },
+      extensions: [],
     });
 
     expect(await cli("federation", "remove", "fabrikam")).toEqual({ tenant: "fabrikam", removed: true });

@@ -2,6 +2,7 @@
 // so tests check what the CLI stored, not what it says it stored.
 
 import { spawn } from "node:child_process";
+import { expect } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PROJECT_ROOT, runWrangler } from "../../src/cli/wrangler.ts";
@@ -77,4 +78,14 @@ export async function filesContaining(dir: string, needle: string): Promise<stri
 export function parseSingleJson(stdout: string): unknown {
   if (stdout.trimEnd().includes("\n")) throw new Error(`expected one line of JSON, got:\n${stdout}`);
   return JSON.parse(stdout);
+}
+
+/** Runs the CLI with --json on `dir`'s local state, expects success, and returns its single JSON value. */
+export function jsonCli(dir: string) {
+  return async (...args: string[]): Promise<any> => {
+    const run = await runCli([...args, "--json", "--persist-to", dir]);
+    expect(run.stderr).not.toMatch(/^error:/m);
+    expect(run.code).toBe(0);
+    return parseSingleJson(run.stdout);
+  };
 }

@@ -39,7 +39,7 @@ export interface SchemaDef {
 
 type Options = Partial<Omit<AttributeDef, "name" | "type" | "subAttributes">>;
 
-function attribute(name: string, type: AttributeType, options: Options = {}): AttributeDef {
+export function attribute(name: string, type: AttributeType, options: Options = {}): AttributeDef {
   return {
     name,
     type,
