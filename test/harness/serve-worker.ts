@@ -27,6 +27,8 @@ export interface ServeOptions {
    * (the benchmark's bare-D1 floor). Requests whose host matches one of `routes` go to them.
    */
   extraWorkers?: ExtraWorker[];
+  /** Receives the Workers' console output (default: Miniflare prints it). */
+  onWorkerLog?: (log: { level: string; message: string }) => void;
 }
 
 export interface ExtraWorker {
@@ -66,6 +68,14 @@ export interface D1Like {
 }
 export interface KvLike {
   put(key: string, value: string): Promise<void>;
+}
+
+/**
+ * An `onWorkerLog` for runs that send many requests: the Worker's one JSON line per request would
+ * bury their output, so only errors and warnings (and 5xx request lines) go to stderr.
+ */
+export function printWorkerErrors({ level, message }: { level: string; message: string }) {
+  if (level === "error" || level === "warn" || message.includes('"level":"error"')) process.stderr.write(`worker: ${message}\n`);
 }
 
 export interface TenantRequestInit {
@@ -150,6 +160,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
       resourcePersistencePath: join(persistTo, "v3"),
       resourceTmpPath: join(scratch, "tmp"),
       logRequests: false,
+      ...(options.onWorkerLog ? { handleStructuredLogs: options.onWorkerLog } : {}),
       unsafeObservability: false,
       telemetry: { enabled: false },
       // wrangler's declarations of these options name a package it bundles away, so TypeScript
