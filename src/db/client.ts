@@ -1,4 +1,4 @@
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema.ts";
 
@@ -18,3 +18,20 @@ export type Statement = Parameters<Database["batch"]>[0][number];
 export function runBatch(db: Database, statements: readonly Statement[]) {
   return db.batch(statements as unknown as [Statement, ...Statement[]]);
 }
+
+/**
+ * A page of rows and the total they are a page of, in one statement: each row carries
+ * `count(*) OVER ()`. Only an empty page needs the separate count (count=0, or past the end).
+ */
+export async function pageWithTotal<Row extends { total: number }>(
+  page: Page,
+  rows: () => Promise<Row[]>,
+  total: () => Promise<number>,
+): Promise<{ total: number; rows: Row[] }> {
+  if (page.limit === 0) return { total: await total(), rows: [] };
+  const found = await rows();
+  if (found.length > 0) return { total: found[0].total, rows: found };
+  return { total: page.offset === 0 ? 0 : await total(), rows: [] };
+}
+
+export const totalOver = sql<number>`count(*) OVER ()`;

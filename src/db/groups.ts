@@ -1,10 +1,10 @@
-import { and, asc, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import type { Database, Page } from "./client.ts";
+import { type Database, type Page, pageWithTotal, totalOver } from "./client.ts";
 import { groupMembers, groups, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Groups and their member rows.
@@ -65,10 +65,18 @@ export async function findGroup(db: Database, tenantId: string, id: string): Pro
 
 export async function listGroups(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
   const where = and(eq(groups.tenantId, tenantId), filter);
-  const [[{ total }], rows] = await db.batch([
-    db.select({ total: count() }).from(groups).where(where),
-    db.select().from(groups).where(where).orderBy(page.order ?? asc(groups.id)).limit(page.limit).offset(page.offset),
-  ]);
+  const { total, rows } = await pageWithTotal(
+    page,
+    () =>
+      db
+        .select({ ...getTableColumns(groups), total: totalOver })
+        .from(groups)
+        .where(where)
+        .orderBy(page.order ?? asc(groups.id))
+        .limit(page.limit)
+        .offset(page.offset),
+    async () => (await db.select({ total: count() }).from(groups).where(where))[0].total,
+  );
   return { total, resources: rows.map(toStored) };
 }
 
@@ -80,21 +88,6 @@ export function memberPage(db: Database, tenantId: string, groupId: string, afte
     .where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId), gt(groupMembers.memberId, after)))
     .orderBy(asc(groupMembers.memberId))
     .limit(limit);
-}
-
-/** Users' read-only groups attribute (RFC 7643 §4.1.2): the groups each of `memberIds` is in. */
-export async function groupsOf(db: Database, tenantId: string, memberIds: string[]) {
-  if (memberIds.length === 0) return [];
-  const queries = chunks(memberIds, ID_CHUNK).map((ids) =>
-    db
-      .select({ memberId: groupMembers.memberId, groupId: groupMembers.groupId, display: groups.displayName })
-      .from(groupMembers)
-      .innerJoin(groups, and(eq(groups.tenantId, groupMembers.tenantId), eq(groups.id, groupMembers.groupId)))
-      .where(and(eq(groupMembers.tenantId, tenantId), inArray(groupMembers.memberId, ids)))
-      .orderBy(asc(groupMembers.groupId)),
-  );
-  const results = await db.batch(queries as [(typeof queries)[0], ...typeof queries]);
-  return results.flat();
 }
 
 /**

@@ -1,9 +1,9 @@
-import { and, asc, count, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import type { Database, Page } from "./client.ts";
+import { type Database, type Page, pageWithTotal, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
 
@@ -43,7 +43,16 @@ export function userStorage(tenantId: string, type: ResourceTypeDef = userResour
   };
 }
 
-type UserRow = typeof users.$inferSelect;
+// A user's groups as one JSON column of its own row: a correlated subquery on the covering
+// (tenant, member, group) index, so a read of users and their groups is one statement.
+// Spelled out with aliases: drizzle leaves column names unqualified in a one-table select.
+const membershipsJson = sql<string>`(SELECT json_group_array(json_object('groupId', gm.group_id, 'display', g.display_name))
+  FROM group_members AS gm JOIN groups AS g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id
+  WHERE gm.tenant_id = "users"."tenant_id" AND gm.member_id = "users"."id")`;
+
+const columns = { ...getTableColumns(users), memberships: membershipsJson };
+
+type UserRow = typeof users.$inferSelect & { memberships?: string | null };
 
 export function toStored(row: UserRow): StoredResource {
   return {
@@ -52,26 +61,36 @@ export function toStored(row: UserRow): StoredResource {
     created: row.created,
     lastModified: row.lastModified,
     version: row.version,
+    ...(row.memberships ? { memberships: JSON.parse(row.memberships) } : {}),
   };
 }
 
 // A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
 const live = (tenantId: string) => and(eq(users.tenantId, tenantId), isNull(users.deletedAt));
 
+/** A user with its groups, as SCIM sees it (soft-deleted users are not found). */
 export async function findUser(db: Database, tenantId: string, id: string): Promise<StoredResource | undefined> {
-  const row = await db.query.users.findFirst({ where: and(live(tenantId), eq(users.id, id)) });
+  const [row] = await db.select(columns).from(users).where(and(live(tenantId), eq(users.id, id)));
   return row && toStored(row);
 }
 
-export async function listUsers(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
+/** `withGroups`: read each user's groups in the same statement (skipped when the response drops them). */
+export async function listUsers(db: Database, tenantId: string, filter: SQL | undefined, page: Page, withGroups = true) {
   const where = and(live(tenantId), filter);
-  // One round trip for the count and the page. Ordered by the primary key: stable, so
-  // consecutive pages never overlap.
-  const [[{ total }], rows] = await db.batch([
-    db.select({ total: count() }).from(users).where(where),
-    db.select().from(users).where(where).orderBy(page.order ?? asc(users.id)).limit(page.limit).offset(page.offset),
-  ]);
-  return { total, resources: rows.map(toStored) };
+  // Ordered by the primary key unless sortBy says otherwise: stable, so pages never overlap.
+  const { total, rows } = await pageWithTotal(
+    page,
+    () =>
+      db
+        .select({ ...(withGroups ? columns : getTableColumns(users)), total: totalOver })
+        .from(users)
+        .where(where)
+        .orderBy(page.order ?? asc(users.id))
+        .limit(page.limit)
+        .offset(page.offset),
+    async () => (await db.select({ total: count() }).from(users).where(where))[0].total,
+  );
+  return { total, resources: (rows as UserRow[]).map(toStored) };
 }
 
 /** The indexed columns derived from a user's canonical data. */
@@ -119,12 +138,18 @@ export function insertUserStatements(db: Database, tenantId: string, user: Store
   ];
 }
 
+/**
+ * `previous`: the data before this write. The email rows are rewritten only when emails changed,
+ * so the usual PATCH (active, a name, an extension attribute) is a single UPDATE.
+ */
 export function updateUserStatements(
   db: Database,
   tenantId: string,
   user: StoredResource,
   passwordHash: string | null | undefined,
+  previous: ScimData,
 ) {
+  const emailsChanged = JSON.stringify(previous.emails ?? null) !== JSON.stringify(user.data.emails ?? null);
   return [
     db
       .update(users)
@@ -135,8 +160,7 @@ export function updateUserStatements(
         version: user.version,
       })
       .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id))),
-    deleteEmails(db, tenantId, user.id),
-    ...emailInserts(db, tenantId, user.id, user.data),
+    ...(emailsChanged ? [deleteEmails(db, tenantId, user.id), ...emailInserts(db, tenantId, user.id, user.data)] : []),
   ];
 }
 
@@ -153,9 +177,10 @@ export function deleteUserStatements(db: Database, tenantId: string, id: string)
 
 /** The soft-deleted user holding a userName, case-insensitively: a re-create restores it. */
 export async function findDeletedByUserName(db: Database, tenantId: string, userName: string): Promise<StoredResource | undefined> {
-  const row = await db.query.users.findFirst({
-    where: and(eq(users.tenantId, tenantId), isNotNull(users.deletedAt), sql`lower(${users.userName}) = lower(${userName})`),
-  });
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), isNotNull(users.deletedAt), sql`lower(${users.userName}) = lower(${userName})`));
   return row && toStored(row);
 }
 

@@ -72,7 +72,7 @@ async function store(ctx: WriteContext, current: StoredResource, input: ScimData
   checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(input);
   const user: StoredResource = { ...current, data, lastModified: new Date().toISOString(), version: current.version + 1 };
-  await writeUser(ctx.db, [...updateUserStatements(ctx.db, ctx.tenant, user, passwordHash), ...extra], data.userName);
+  await writeUser(ctx.db, [...updateUserStatements(ctx.db, ctx.tenant, user, passwordHash, current.data), ...extra], data.userName);
   return user;
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { database } from "../db/client.ts";
-import { groupsOf, memberPage } from "../db/groups.ts";
+import { memberPage } from "../db/groups.ts";
 import type { AppEnv } from "../env.ts";
 import { scimBase } from "../http/respond.ts";
 import { type Projection, project, returnedSubAttributes } from "../scim/projection.ts";
@@ -12,21 +12,18 @@ import { type StoredResource, toScim } from "../scim/serialize.ts";
 const GROUP_FIELDS = ["value", "$ref", "display", "type"];
 
 /**
- * Users with their read-only groups attribute (RFC 7643 §4.1.2), computed from the membership rows
- * in one query for the whole page, and skipped when the projection drops it or the users were just
- * created (no group can name them yet).
+ * Users with their read-only groups attribute (RFC 7643 §4.1.2), read with their rows
+ * (db/users.ts), unless the projection drops it.
  */
-export async function userBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection, created = false): Promise<ResourceBody[]> {
+export function userBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] {
   const base = scimBase(c);
   const type = c.var.types.User;
   const fields = returnedSubAttributes(projection, type, "groups", GROUP_FIELDS);
-  const memberships = fields && list.length && !created ? await groupsOf(database(c.env.DB), c.var.tenant, list.map((u) => u.id)) : [];
   return list.map((user) => {
     const resource = toScim(user, type, base);
-    const groups = memberships
-      .filter((m) => m.memberId === user.id)
-      .map((m) => ({ value: m.groupId, $ref: `${base}/Groups/${m.groupId}`, display: m.display, type: "direct" }));
-    if (groups.length) resource.groups = groups;
+    if (fields && user.memberships?.length) {
+      resource.groups = user.memberships.map((m) => ({ value: m.groupId, $ref: `${base}/Groups/${m.groupId}`, display: m.display, type: "direct" }));
+    }
     return { resource: project(resource, projection, type) };
   });
 }

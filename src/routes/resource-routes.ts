@@ -6,12 +6,13 @@ import { etagMatches } from "../domain/precondition.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../http/body.ts";
 import { type ListParams, listParamsFromQuery, listParamsFromSearch, prepareList, projectionOf } from "../http/query.ts";
-import { scimBase } from "../http/respond.ts";
+import { scimBase, scimJson } from "../http/respond.ts";
 import { streamJson } from "../http/stream.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
 import type { StorageMap } from "../scim/filter/compile.ts";
-import type { Projection } from "../scim/projection.ts";
-import { listJson, type ResourceBody, resourceJson } from "../scim/resource-json.ts";
+import { type Projection, returnedSubAttributes } from "../scim/projection.ts";
+import { listResponse, type Paging } from "../scim/list.ts";
+import { listJson, type ResourceBody, resourceJson, streamsMembers } from "../scim/resource-json.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import { etagOf, type StoredResource } from "../scim/serialize.ts";
 import type { TenantConfig } from "../tenancy/config.ts";
@@ -29,10 +30,12 @@ export interface ResourceStore {
   enabled(config: TenantConfig): boolean;
   /** The id column: the tie-breaker of every sort. */
   id: SQL;
-  list(db: Database, tenant: string, where: SQL | undefined, page: Page): Promise<{ total: number; resources: StoredResource[] }>;
+  /** `withRelations`: whether the response shows what is read from other tables (a user's groups). */
+  list(db: Database, tenant: string, where: SQL | undefined, page: Page, withRelations: boolean): Promise<{ total: number; resources: StoredResource[] }>;
+  /** The computed attribute read from other tables, if any (a user's groups), for projection checks. */
+  relation?: string;
   find(db: Database, tenant: string, id: string): Promise<StoredResource | undefined>;
-  /** `created`: the resources were just created by this request, so nothing refers to them yet. */
-  bodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection, created?: boolean): ResourceBody[] | Promise<ResourceBody[]>;
+  bodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[];
   /**
    * RFC 7644 §3.5.2 lets PATCH answer 204. Groups do, unless attributes are asked for: re-reading a
    * 100,000-member group after each member change would make its cost grow with the group.
@@ -55,11 +58,21 @@ export function assertEnabled(c: Context<AppEnv>, store: ResourceStore) {
   }
 }
 
-export async function listBody(c: Context<AppEnv>, store: ResourceStore, params: ListParams) {
+/** Whether a list must read the store's relation (Entra's matches with excludedAttributes need not). */
+export function wantsRelation(c: Context<AppEnv>, store: ResourceStore, projection: Projection): boolean {
+  return store.relation !== undefined && returnedSubAttributes(projection, typeOf(c, store), store.relation, ["value"]) !== undefined;
+}
+
+export async function listResponseOf(c: Context<AppEnv>, store: ResourceStore, params: ListParams) {
   const { paging, page, where, projection } = prepareList(params, store.storage(c.var.tenant, typeOf(c, store)), store.id);
-  const { total, resources } = await store.list(database(c.env.DB), c.var.tenant, where, page);
-  const bodies = await store.bodies(c, resources, projection);
-  return listJson(total, paging, bodies, memberPages(c), scimBase(c));
+  const { total, resources } = await store.list(database(c.env.DB), c.var.tenant, where, page, wantsRelation(c, store, projection));
+  return respondList(c, total, paging, store.bodies(c, resources, projection));
+}
+
+/** A ListResponse: streamed when groups' members are in it, else one JSON text. */
+export function respondList(c: Context<AppEnv>, total: number, paging: Paging, bodies: ResourceBody[]) {
+  if (!streamsMembers(bodies)) return scimJson(c, listResponse(total, paging, bodies.map((b) => b.resource)));
+  return streamJson(c, listJson(total, paging, bodies, memberPages(c), scimBase(c)));
 }
 
 export function resourceRoutes(store: ResourceStore) {
@@ -72,13 +85,15 @@ export function resourceRoutes(store: ResourceStore) {
   const ifMatch = (c: Context<AppEnv>) => c.req.header("If-Match");
 
   async function render(c: Context<AppEnv>, resource: StoredResource, status = 200, headers: Record<string, string> = {}) {
-    const [body] = await store.bodies(c, [resource], projectionOf(c), status === 201);
-    return streamJson(c, resourceJson(body, memberPages(c), scimBase(c)), status, { ETag: etagOf(resource.version), ...headers });
+    const [body] = store.bodies(c, [resource], projectionOf(c));
+    const allHeaders = { ETag: etagOf(resource.version), ...headers };
+    if (!streamsMembers([body])) return scimJson(c, body.resource, status, allHeaders);
+    return streamJson(c, resourceJson(body, memberPages(c), scimBase(c)), status, allHeaders);
   }
 
-  routes.get("/", async (c) => streamJson(c, await listBody(c, store, listParamsFromQuery(c))));
+  routes.get("/", (c) => listResponseOf(c, store, listParamsFromQuery(c)));
 
-  routes.post("/.search", async (c) => streamJson(c, await listBody(c, store, listParamsFromSearch(await readJson(c)))));
+  routes.post("/.search", async (c) => listResponseOf(c, store, listParamsFromSearch(await readJson(c))));
 
   routes.post("/", async (c) => {
     const created = await writes(c).create(await readJson(c));

@@ -3,12 +3,9 @@ import { database } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../http/body.ts";
 import { type ListParams, listParamsFromSearch, type PreparedList, prepareList } from "../http/query.ts";
-import { scimBase } from "../http/respond.ts";
-import { streamJson } from "../http/stream.ts";
 import { ScimError } from "../scim/errors.ts";
-import { listJson, type ResourceBody } from "../scim/resource-json.ts";
-import { memberPages } from "./render.ts";
-import { type ResourceStore, typeOf } from "./resource-routes.ts";
+import type { ResourceBody } from "../scim/resource-json.ts";
+import { type ResourceStore, respondList, typeOf, wantsRelation } from "./resource-routes.ts";
 
 /**
  * POST /.search (RFC 7644 §3.4.3) across every resource type: each type's results in turn, Users
@@ -29,13 +26,13 @@ export function rootSearch(stores: ResourceStore[]) {
     const bodies: ResourceBody[] = [];
     for (const { store, list } of prepared) {
       if (!list) continue;
-      const { total: count, resources } = await store.list(db, c.var.tenant, list.where, { ...list.page, offset, limit: remaining });
+      const { total: count, resources } = await store.list(db, c.var.tenant, list.where, { ...list.page, offset, limit: remaining }, wantsRelation(c, store, list.projection));
       total += count;
       offset = Math.max(0, offset - count);
       remaining -= resources.length;
-      bodies.push(...(await store.bodies(c, resources, list.projection)));
+      bodies.push(...store.bodies(c, resources, list.projection));
     }
-    return streamJson(c, listJson(total, first.paging, bodies, memberPages(c), scimBase(c)));
+    return respondList(c, total, first.paging, bodies);
   });
 
   return routes;

@@ -12,6 +12,7 @@ export const userStore: ResourceStore = {
   list: listUsers,
   find: findUser,
   enabled: () => true,
+  relation: "groups",
   bodies: userBodies,
   patchAnswersNoContent: false,
 };

@@ -70,3 +70,6 @@ export async function* listJson(
   }
   yield "]}";
 }
+
+/** Whether any body streams members: otherwise a response is one plain JSON text, cheaper than a stream. */
+export const streamsMembers = (bodies: ResourceBody[]) => bodies.some((b) => b.memberFields !== undefined);

@@ -7,6 +7,13 @@ export interface StoredResource {
   created: string;
   lastModified: string;
   version: number;
+  /** A user's groups, read with its row (RFC 7643 §4.1.2 "groups" is computed, not stored). */
+  memberships?: Membership[];
+}
+
+export interface Membership {
+  groupId: string;
+  display: string;
 }
 
 export const etagOf = (version: number) => `W/"${version}"`;

@@ -2,9 +2,7 @@ import { env } from "cloudflare:test";
 import { userStorage } from "../../src/db/users.ts";
 import { queryPlan } from "../helpers/query-plan.ts";
 import { describe, expect, it } from "vitest";
-import { createTenant, ENTERPRISE, entraUser, PATCH_OP, q, USER_SCHEMA } from "../helpers/scim-client.ts";
-
-const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
+import { createTenant, ENTERPRISE, entraUser, q, USER_SCHEMA } from "../helpers/scim-client.ts";
 
 const everyAttribute = {
   schemas: [USER_SCHEMA, ENTERPRISE],
