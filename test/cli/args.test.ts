@@ -2,10 +2,10 @@
 
 import { describe, expect, test } from "vitest";
 import { parseCliArgs } from "../../src/cli/args.ts";
-import { EXIT_USAGE } from "../../src/cli/errors.ts";
 import { listText } from "../../src/cli/output.ts";
 import { insertTenant, selectTenant, swapTokenHash } from "../../src/cli/sql.ts";
 import { checkRemoteBaseDomain, tenantUrl } from "../../src/cli/tenant-url.ts";
+import { expectUsageError } from "./run-cli.ts";
 
 const parse = (...argv: string[]) => parseCliArgs(argv, (p) => `/abs/${p}`);
 const HASH = "a".repeat(64);
@@ -36,12 +36,7 @@ describe("parseCliArgs", () => {
     [["create", "x", "--force"], /Unknown option '--force'/],
     [["create", "x", "--local", "--remote"], /exclude each other/],
   ])("%j is a usage error", (argv, message) => {
-    expect(() => parse(...argv)).toThrow(message);
-    try {
-      parse(...argv);
-    } catch (error) {
-      expect((error as { exitCode: number }).exitCode).toBe(EXIT_USAGE);
-    }
+    expectUsageError(() => parse(...argv), message);
   });
 
   test("a 63-character label is a valid name", () => {

@@ -2,8 +2,8 @@
 
 import { describe, expect, test } from "vitest";
 import { parseCliArgs } from "../../src/cli/args.ts";
-import { EXIT_USAGE } from "../../src/cli/errors.ts";
 import { addSecret, setAuthSettings, setFederation } from "../../src/cli/oauth-sql.ts";
+import { expectUsageError } from "./run-cli.ts";
 
 const parse = (...argv: string[]) => parseCliArgs(argv, (p) => `/abs/${p}`);
 const LOCAL = { remote: false, persistTo: undefined, config: undefined };
@@ -63,12 +63,7 @@ describe("OAuth commands", () => {
     [["show"], /usage: show <tenant>/],
     [["create", "acme", "--expires-days", "5"], /--expires-days does not apply to "create"/],
   ])("%j is a usage error", (argv, message) => {
-    expect(() => parse(...argv)).toThrow(message);
-    try {
-      parse(...argv);
-    } catch (error) {
-      expect((error as { exitCode: number }).exitCode).toBe(EXIT_USAGE);
-    }
+    expectUsageError(() => parse(...argv), message);
   });
 });
 

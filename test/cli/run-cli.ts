@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { expect } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { EXIT_USAGE } from "../../src/cli/errors.ts";
 import { PROJECT_ROOT, runWrangler } from "../../src/cli/wrangler.ts";
 
 export interface CliRun {
@@ -88,4 +89,14 @@ export function jsonCli(dir: string) {
     expect(run.code).toBe(0);
     return parseSingleJson(run.stdout);
   };
+}
+
+/** A parse that must fail as a usage mistake (exit code 2) with `message`. */
+export function expectUsageError(parse: () => unknown, message: RegExp) {
+  expect(parse).toThrow(message);
+  try {
+    parse();
+  } catch (error) {
+    expect((error as { exitCode: number }).exitCode).toBe(EXIT_USAGE);
+  }
 }
