@@ -14,6 +14,8 @@ export interface Env {
   CONFIG_CACHE_SECONDS: string;
   /** SCIM requests per second per tenant unless its settings say otherwise. */
   TENANT_RATE_LIMIT: string;
+  /** How long a request over its tenant's rate may wait for its turn, and a 429 before it is sent (ms). */
+  RATE_LIMIT_QUEUE_MS?: string;
   /**
    * HMAC key of the OAuth access tokens this service issues (a wrangler secret; .dev.vars locally).
    * Unset: the token endpoint refuses to issue and no access token verifies.

@@ -1,19 +1,34 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { type Bucket, take } from "../ratelimit/bucket.ts";
+import { pace } from "../ratelimit/pace.ts";
 import { tenantRule, tooManyRequests } from "../ratelimit/tenant.ts";
 
-// Every SCIM request of a tenant counts against its rate in this isolate: a memory-only check, so
-// the hot path pays no round trip. Writes are also counted exactly, across isolates, by the
-// tenant's writer (durable/tenant-writer.ts), which every write passes anyway.
-const buckets = new Map<string, Bucket>();
+// Every SCIM request of a tenant is paced to its rate in this isolate: a memory-only check, so the
+// hot path pays no round trip. Writes are also counted exactly, across isolates, by the tenant's
+// writer (durable/tenant-writer.ts), which every write passes anyway.
+const slots = new Map<string, number | undefined>();
 const LIMIT = 10_000;
 
+const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined);
+
+/**
+ * A request over its tenant's rate waits for its turn, up to RATE_LIMIT_QUEUE_MS; one that would
+ * wait longer gets a 429, sent only after that same wait. Entra retries a 429 at once and keeps its
+ * requests in flight (entra-scim.md): refused instantly, a flood would go on at full speed, paid
+ * for by every tenant sharing the isolate. Waiting costs no CPU.
+ */
 export const tenantRateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const tenant = c.var.tenant;
-  const { decision, bucket } = take(buckets.get(tenant), tenantRule(c.var.config, c.env.TENANT_RATE_LIMIT), Date.now());
-  if (buckets.size >= LIMIT && !buckets.has(tenant)) buckets.clear();
-  buckets.set(tenant, bucket);
-  if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
+  const maxWaitMs = Number(c.env.RATE_LIMIT_QUEUE_MS ?? 0);
+  const { decision, nextSlot } = pace(slots.get(tenant), tenantRule(c.var.config, c.env.TENANT_RATE_LIMIT), Date.now(), maxWaitMs);
+  if (slots.size >= LIMIT && !slots.has(tenant)) slots.clear();
+  slots.set(tenant, nextSlot);
+  if (!decision.allowed) {
+    await sleep(maxWaitMs);
+    throw tooManyRequests(decision.retryAfterSeconds);
+  }
+  await sleep(decision.waitMs);
   await next();
+  // The writer's exact count refused the write.
+  if (c.res.status === 429) await sleep(maxWaitMs);
 });

@@ -2,7 +2,7 @@ import type { TenantConfig } from "../tenancy/config.ts";
 import { ScimError } from "../scim/errors.ts";
 import type { RateRule } from "./bucket.ts";
 
-/** A tenant's SCIM rate: its own setting, else the deployment's TENANT_RATE_LIMIT; bursts of one second's worth. */
+/** A tenant's SCIM rate per second: its own setting, else the deployment's TENANT_RATE_LIMIT. */
 export function tenantRule(config: TenantConfig, defaultPerSecond: string): RateRule {
   const perSecond = config.settings.rateLimitPerSecond ?? Number(defaultPerSecond);
   return { limit: Math.max(1, perSecond), windowSeconds: 1 };

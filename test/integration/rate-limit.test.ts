@@ -24,6 +24,16 @@ describe("per-tenant rate limiting", () => {
     expect((await noisy.client.get("/Users?count=1")).status).toBe(200);
   });
 
+  it("spaces a burst above the rate out to it instead of refusing it", async () => {
+    const { client, name } = await createTenant("paced");
+    await setSettings(name, { rateLimitPerSecond: 5 });
+    const started = Date.now();
+    const burst = await Promise.all(Array.from({ length: 4 }, () => client.get("/Users?count=1")));
+    expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // One request every 200 ms: the fourth is served no sooner than 600 ms after the first.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
   it("refuses a write burst over the rate with 429s and leaves nothing half-done", async () => {
     const { client, name } = await createTenant("writes");
     await setSettings(name, { rateLimitPerSecond: 10 });
