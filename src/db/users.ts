@@ -5,6 +5,7 @@ import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import { type Database, type Page, pageWithTotal, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
+import { prepared } from "./prepared.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Users. Every function takes the tenant first.
@@ -68,9 +69,20 @@ export function toStored(row: UserRow): StoredResource {
 // A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
 const live = (tenantId: string) => and(eq(users.tenantId, tenantId), isNull(users.deletedAt));
 
+const param = sql.placeholder;
+// A placeholder as an SQL value: what insert values and update sets accept.
+const bound = (name: string) => sql`${param(name)}`;
+
+const findUserStatement = (db: Database) =>
+  db
+    .select(columns)
+    .from(users)
+    .where(and(eq(users.tenantId, param("tenantId")), isNull(users.deletedAt), eq(users.id, param("id"))))
+    .prepare();
+
 /** A user with its groups, as SCIM sees it (soft-deleted users are not found). */
 export async function findUser(db: Database, tenantId: string, id: string): Promise<StoredResource | undefined> {
-  const [row] = await db.select(columns).from(users).where(and(live(tenantId), eq(users.id, id)));
+  const [row] = await prepared(db, "findUser", findUserStatement).all({ tenantId, id });
   return row && toStored(row);
 }
 
@@ -93,75 +105,66 @@ export async function listUsers(db: Database, tenantId: string, filter: SQL | un
   return { total, resources: (rows as UserRow[]).map(toStored) };
 }
 
-/** The indexed columns derived from a user's canonical data. */
+/** The indexed columns derived from a user's canonical data (user_emails follows by trigger: migrations/0007). */
 function columnsOf(data: ScimData) {
+  const active = data.active as boolean | undefined;
   return {
     userName: String(data.userName),
     externalId: (data.externalId as string | undefined) ?? null,
     displayName: (data.displayName as string | undefined) ?? null,
-    active: (data.active as boolean | undefined) ?? null,
+    // Placeholders skip the column's boolean mapping: bound as SQLite's 1/0.
+    active: active === undefined ? null : Number(active),
     data: JSON.stringify(data),
   };
 }
 
-function emailInserts(db: Database, tenantId: string, userId: string, data: ScimData) {
-  const emails = (data.emails as { value?: string; type?: string; primary?: boolean }[] | undefined) ?? [];
-  const rows = emails.map((e, position) => ({
-      tenantId,
-      userId,
-      position,
-      value: e.value ?? null,
-      type: e.type ?? null,
-      primary: e.primary ?? null,
-    }));
-  // D1 binds at most 100 parameters per statement: six columns a row, sixteen rows a statement.
-  const statements = [];
-  for (let i = 0; i < rows.length; i += 16) statements.push(db.insert(userEmails).values(rows.slice(i, i + 16)));
-  return statements;
+const dataColumns = {
+  userName: bound("userName"),
+  externalId: bound("externalId"),
+  displayName: bound("displayName"),
+  active: bound("active"),
+  data: bound("data"),
+  lastModified: bound("lastModified"),
+  version: bound("version"),
+};
+
+const insertUserStatement = (db: Database) =>
+  db
+    .insert(users)
+    .values({ tenantId: bound("tenantId"), id: bound("id"), passwordHash: bound("passwordHash"), created: bound("created"), ...dataColumns })
+    .prepare();
+
+export function insertUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null) {
+  return prepared(db, "insertUser", insertUserStatement).run({
+    tenantId,
+    id: user.id,
+    passwordHash,
+    created: user.created,
+    lastModified: user.lastModified,
+    version: user.version,
+    ...columnsOf(user.data),
+  });
 }
 
-const deleteEmails = (db: Database, tenantId: string, userId: string) =>
-  db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userId, userId)));
+// Clearing deleted_at makes the same statement restore a soft-deleted user that Entra re-creates.
+const updateUserStatement = (withPassword: boolean) => (db: Database) =>
+  db
+    .update(users)
+    .set({ ...dataColumns, ...(withPassword ? { passwordHash: bound("passwordHash") } : {}), deletedAt: null })
+    .where(and(eq(users.tenantId, param("tenantId")), eq(users.id, param("id"))))
+    .prepare();
 
-export function insertUserStatements(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null) {
-  return [
-    db.insert(users).values({
-      tenantId,
-      id: user.id,
-      ...columnsOf(user.data),
-      passwordHash,
-      created: user.created,
-      lastModified: user.lastModified,
-      version: user.version,
-    }),
-    ...emailInserts(db, tenantId, user.id, user.data),
-  ];
-}
-
-/**
- * `previous`: the data before this write. The email rows are rewritten only when emails changed,
- * so the usual PATCH (active, a name, an extension attribute) is a single UPDATE.
- */
-export function updateUserStatements(
-  db: Database,
-  tenantId: string,
-  user: StoredResource,
-  passwordHash: string | null | undefined,
-  previous: ScimData,
-) {
-  const emailsChanged = JSON.stringify(previous.emails ?? null) !== JSON.stringify(user.data.emails ?? null);
-  return [
-    db
-      .update(users)
-      .set({
-        ...columnsOf(user.data),
-        ...(passwordHash !== undefined ? { passwordHash } : {}),
-        lastModified: user.lastModified,
-        version: user.version,
-      })
-      .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id))),
-    ...(emailsChanged ? [deleteEmails(db, tenantId, user.id), ...emailInserts(db, tenantId, user.id, user.data)] : []),
-  ];
+/** `passwordHash` undefined: the password stays as it is. */
+export function updateUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null | undefined) {
+  const withPassword = passwordHash !== undefined;
+  return prepared(db, withPassword ? "updateUserPassword" : "updateUser", updateUserStatement(withPassword)).run({
+    tenantId,
+    id: user.id,
+    lastModified: user.lastModified,
+    version: user.version,
+    ...(withPassword ? { passwordHash } : {}),
+    ...columnsOf(user.data),
+  });
 }
 
 export function deleteUserStatements(db: Database, tenantId: string, id: string) {
@@ -170,7 +173,6 @@ export function deleteUserStatements(db: Database, tenantId: string, id: string)
       .delete(users)
       .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
       .returning({ id: users.id }),
-    deleteEmails(db, tenantId, id),
     leaveAllGroupsStatement(db, tenantId, id),
   ] as const;
 }
@@ -198,9 +200,4 @@ export function softDeleteUserStatements(db: Database, tenantId: string, user: S
       .returning({ id: users.id }),
     leaveAllGroupsStatement(db, tenantId, user.id),
   ] as const;
-}
-
-/** Clears the soft-delete mark, in the same batch as the update that restores the user's data. */
-export function restoreUserStatement(db: Database, tenantId: string, id: string) {
-  return db.update(users).set({ deletedAt: null }).where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
 }

@@ -1,13 +1,4 @@
-import { type Database, runBatch, type Statement } from "../db/client.ts";
-import {
-  deleteUserStatements,
-  findDeletedByUserName,
-  findUser,
-  insertUserStatements,
-  restoreUserStatement,
-  softDeleteUserStatements,
-  updateUserStatements,
-} from "../db/users.ts";
+import { deleteUserStatements, findDeletedByUserName, findUser, insertUser, softDeleteUserStatements, updateUser } from "../db/users.ts";
 import { hashPassword } from "../lib/crypto.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
@@ -19,7 +10,8 @@ import { checkAllowedDomains } from "./policy.ts";
 import { checkIfMatch } from "./precondition.ts";
 
 // User writes. They run inside the tenant's writer, one at a time: each reads at most once and
-// lands as one atomic D1 batch, so a failure leaves nothing half-written.
+// lands as one statement (the email index follows by trigger) or one atomic D1 batch, so a failure
+// leaves nothing half-written.
 
 /** password is writeOnly and returned never (RFC 7643 §4.1.1): it leaves the data before storage. */
 async function separatePassword(data: ScimData): Promise<{ data: ScimData; passwordHash: string | null | undefined }> {
@@ -34,14 +26,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 const taken = (userName: unknown) => new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
 
-async function writeUser(db: Database, statements: Statement[], userName: unknown) {
-  try {
-    await runBatch(db, statements);
-  } catch (error) {
-    if (isUniqueViolation(error)) throw taken(userName);
-    throw error;
-  }
-}
+
 
 export async function createUser(ctx: WriteContext, input: ScimData): Promise<StoredResource> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
@@ -50,7 +35,7 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
   const user: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
   // The unique index on (tenant, lower(userName)) decides uniqueness: no read unless it objects.
   try {
-    await runBatch(ctx.db, insertUserStatements(ctx.db, ctx.tenant, user, passwordHash ?? null));
+    await insertUser(ctx.db, ctx.tenant, user, passwordHash ?? null);
     return user;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -58,7 +43,7 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
   // Under soft delete, the holder may be a deprovisioned user: Entra re-creating it restores it.
   const deleted = await findDeletedByUserName(ctx.db, ctx.tenant, String(data.userName));
   if (!deleted) throw taken(data.userName);
-  return store(ctx, deleted, input, [restoreUserStatement(ctx.db, ctx.tenant, deleted.id)]);
+  return store(ctx, deleted, input);
 }
 
 async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promise<StoredResource> {
@@ -68,11 +53,17 @@ async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promis
   return user;
 }
 
-async function store(ctx: WriteContext, current: StoredResource, input: ScimData, extra: Statement[] = []): Promise<StoredResource> {
+/** Writes `input` over `current` (and restores it, if it was soft-deleted). */
+async function store(ctx: WriteContext, current: StoredResource, input: ScimData): Promise<StoredResource> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(input);
   const user: StoredResource = { ...current, data, lastModified: new Date().toISOString(), version: current.version + 1 };
-  await writeUser(ctx.db, [...updateUserStatements(ctx.db, ctx.tenant, user, passwordHash, current.data), ...extra], data.userName);
+  try {
+    await updateUser(ctx.db, ctx.tenant, user, passwordHash);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw taken(data.userName);
+    throw error;
+  }
   return user;
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { requestUrl } from "./url.ts";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 
@@ -8,7 +9,7 @@ export function scimJson(c: Context, body: unknown, status = 200, headers: Recor
 
 /** Absolute base of the SCIM API as the client called it ("https://acme.example.com/scim/v2"). */
 export function scimBase(c: Context): string {
-  const url = new URL(c.req.url);
+  const url = requestUrl(c);
   const prefix = url.pathname.match(/^\/scim(?:\/v2)?(?=\/|$)/i)?.[0] ?? "/scim/v2";
   return `${url.protocol}//${url.host}${prefix}`;
 }

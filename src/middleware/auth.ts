@@ -5,6 +5,7 @@ import { ttlCache } from "../lib/ttl-cache.ts";
 import { type TokenRecord, tokenKey } from "../lib/token-store.ts";
 import { isJwt, tenantOfJwt } from "../oauth/bearer.ts";
 import { ScimError } from "../scim/errors.ts";
+import { requestUrl } from "../http/url.ts";
 import { tenantFromHost } from "./tenant-host.ts";
 
 // Bearer token -> tenant. A Secret Token goes SHA-256 -> KV; a JWT is one of our OAuth access tokens
@@ -32,7 +33,7 @@ const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 export const bearerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
   if (!match) throw unauthorized();
-  const host = tenantFromHost(new URL(c.req.url).host, c.env.BASE_DOMAIN);
+  const host = tenantFromHost(requestUrl(c).host, c.env.BASE_DOMAIN);
   if (host.kind === "invalid") throw unauthorized();
   const token = match[1];
   const tenant = isJwt(token) ? await tenantOfJwt(c.env, token, host) : await tenantOfToken(c.env, token);

@@ -14,7 +14,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     event: "request",
     tenant: c.get("tenant") ?? null,
     method: c.req.method,
-    path: new URL(c.req.url).pathname,
+    path: c.req.path,
     status: c.res.status,
     durationMs: Date.now() - started,
   };

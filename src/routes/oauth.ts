@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
+import { requestUrl } from "../http/url.ts";
 import { tenantFromHost } from "../middleware/tenant-host.ts";
 import { invalidRequest, OAuthError, oauthErrorResponse } from "../oauth/errors.ts";
 import { grantToken } from "../oauth/token-endpoint.ts";
@@ -12,7 +13,7 @@ export const oauth = new Hono<AppEnv>();
 oauth.post("/token", async (c) => {
   const body = await grantToken(c.env, {
     raw: { contentType: c.req.header("Content-Type"), authorization: c.req.header("Authorization"), body: c.req.raw.body },
-    host: tenantFromHost(new URL(c.req.url).host, c.env.BASE_DOMAIN),
+    host: tenantFromHost(requestUrl(c).host, c.env.BASE_DOMAIN),
     address: c.req.header("CF-Connecting-IP") ?? "unknown",
   });
   // RFC 6749 §5.1: token responses must not be cached.

@@ -17,7 +17,7 @@ export async function seedTenant(db: D1Like, kv: KvLike, tenant: string): Promis
   return token;
 }
 
-/** Users "<prefix>-1" ... "<prefix>-<count>" with userName "<prefix>-<i>@bench.test". */
+/** Users "<prefix>-1" ... "<prefix>-<count>" with userName "<prefix>-<i>@bench.test" (email rows by trigger). */
 export async function seedUsers(db: D1Like, tenant: string, count: number, prefix = "u") {
   const now = new Date().toISOString();
   await db.batch([
@@ -30,12 +30,6 @@ export async function seedUsers(db: D1Like, tenant: string, count: number, prefi
                 ?3, ?3, 1 FROM n`,
       )
       .bind(tenant, prefix, now),
-    db
-      .prepare(
-        `${range(count)} INSERT INTO user_emails (tenant_id, user_id, position, value, type, is_primary)
-         SELECT ?1, ?2 || '-' || i, 0, ?2 || '-' || i || '@bench.test', 'work', 1 FROM n`,
-      )
-      .bind(tenant, prefix),
   ]);
 }
 

@@ -206,6 +206,29 @@ describe("GET /Users with filters and paging", () => {
     expect(names((await client.get(`/Users?filter=${q('emails.value eq "bob@home.org"')}`)).body)).toEqual(["bob@contoso.com"]);
   });
 
+  it("keeps the email index in step with the stored emails whoever writes the row (SQL triggers)", async () => {
+    const { client, name } = await createTenant();
+    const now = new Date().toISOString();
+    const data = { userName: "imported", emails: [{ value: "imp@x.org", type: "work", primary: true }, { type: "home" }] };
+    // An operator's import straight into D1, bypassing the service.
+    await env.DB.prepare("INSERT INTO users (tenant_id, id, user_name, data, created, last_modified, version) VALUES (?, 'imp', 'imported', ?, ?, ?, 1)")
+      .bind(name, JSON.stringify(data), now, now)
+      .run();
+    expect(names((await client.get(`/Users?filter=${q('emails[type eq "work"].value eq "IMP@x.org"')}`)).body)).toEqual(["imported"]);
+    expect(names((await client.get(`/Users?filter=${q('emails[type eq "home"]')}`)).body)).toEqual(["imported"]);
+
+    const rows = () => env.DB.prepare("SELECT position, value, type, is_primary FROM user_emails WHERE tenant_id = ? AND user_id = 'imp' ORDER BY position").bind(name).all();
+    expect((await rows()).results).toEqual([
+      { position: 0, value: "imp@x.org", type: "work", is_primary: 1 },
+      { position: 1, value: null, type: "home", is_primary: null },
+    ]);
+    await client.patch("/Users/imp", { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "emails", value: [{ value: "new@x.org", type: "other" }] }] });
+    expect((await rows()).results).toEqual([{ position: 0, value: "new@x.org", type: "other", is_primary: null }]);
+    expect((await client.get(`/Users?filter=${q('emails.value eq "imp@x.org"')}`)).body.totalResults).toBe(0);
+    await client.delete("/Users/imp");
+    expect((await rows()).results).toEqual([]);
+  });
+
   it("combines with and / or, and the spelling of operators doesn't matter", async () => {
     const { client } = await seeded();
     const or = await client.get(`/Users?filter=${q('userName eq "bob@contoso.com" OR externalId Eq "EXT-CAROL"')}`);

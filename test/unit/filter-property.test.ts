@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
-import { insertUserStatements, listUsers, userStorage } from "../../src/db/users.ts";
+import { insertUser, listUsers, userStorage } from "../../src/db/users.ts";
 import { compileFilter } from "../../src/scim/filter/compile.ts";
 import { parseFilter } from "../../src/scim/filter/parse.ts";
 import { userResourceType } from "../../src/scim/schema/resource-type.ts";
@@ -140,8 +140,7 @@ async function store(tenant: string, generated: GeneratedUser[]) {
     const now = new Date().toISOString();
     return { id: `id-${String(i).padStart(3, "0")}`, data, created: now, lastModified: now, version: 1 };
   });
-  const statements = users.flatMap((u) => insertUserStatements(db, tenant, u, null));
-  if (statements.length) await db.batch(statements as never);
+  await Promise.all(users.map((u) => insertUser(db, tenant, u, null)));
   return users;
 }
 

@@ -1,0 +1,22 @@
+import type { Database } from "./client.ts";
+
+// Drizzle prepared statements (`.prepare()` with `sql.placeholder`): the SQL text is built once per
+// isolate and statement, not per request. Building it walks drizzle's query objects, which a CPU
+// profile showed as the largest share of a hot request's own work; the hot statements (a user by
+// id, a user's insert and update) take this path. Keyed by the database instance, which
+// db/client.ts keeps one of per binding, and a name fixed in code.
+const statements = new WeakMap<Database, Map<string, unknown>>();
+
+export function prepared<T>(db: Database, name: string, build: (db: Database) => T): T {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let statement = cache.get(name) as T | undefined;
+  if (statement === undefined) {
+    statement = build(db);
+    cache.set(name, statement);
+  }
+  return statement;
+}
