@@ -18,12 +18,23 @@ export function database(d1: D1Database): Database {
   return db;
 }
 
-export interface Page {
-  offset: number;
-  limit: number;
+/**
+ * One page of a list request, as a prepared statement: `where` (with the `tenantId` placeholder
+ * and the filter's literals as placeholders) and `order` render to the same SQL for the same
+ * `shape`, and `values` fill the placeholders.
+ */
+export interface ListQuery {
+  where?: SQL;
   /** ORDER BY from sortBy; by default the primary key, stable across pages. */
   order?: SQL;
+  shape: string;
+  values: Record<string, unknown>;
+  offset: number;
+  limit: number;
 }
+
+/** Where a list query names its tenant: bound per request, so one statement serves every tenant. */
+export const TENANT = sql.placeholder("tenantId");
 
 export type Statement = Parameters<Database["batch"]>[0][number];
 
@@ -37,14 +48,14 @@ export function runBatch(db: Database, statements: readonly Statement[]) {
  * `count(*) OVER ()`. Only an empty page needs the separate count (count=0, or past the end).
  */
 export async function pageWithTotal<Row extends { total: number }>(
-  page: Page,
+  query: ListQuery,
   rows: () => Promise<Row[]>,
   total: () => Promise<number>,
 ): Promise<{ total: number; rows: Row[] }> {
-  if (page.limit === 0) return { total: await total(), rows: [] };
+  if (query.limit === 0) return { total: await total(), rows: [] };
   const found = await rows();
   if (found.length > 0) return { total: found[0].total, rows: found };
-  return { total: page.offset === 0 ? 0 : await total(), rows: [] };
+  return { total: query.offset === 0 ? 0 : await total(), rows: [] };
 }
 
 export const totalOver = sql<number>`count(*) OVER ()`;

@@ -1,10 +1,11 @@
-import { and, asc, count, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gt, inArray, isNull, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { type Database, type Page, pageWithTotal, totalOver } from "./client.ts";
+import { type Database, type ListQuery, pageWithTotal, TENANT, totalOver } from "./client.ts";
+import { prepared } from "./prepared.ts";
 import { groupMembers, groups, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Groups and their member rows.
@@ -24,7 +25,8 @@ const memberColumns: Record<string, SQL> = {
   type: sql`${groupMembers.memberType}`,
 };
 
-export function groupStorage(tenantId: string, type: ResourceTypeDef = groupResourceType): StorageMap {
+/** `tenantId`: the tenant, or the TENANT placeholder of a list statement. */
+export function groupStorage(tenantId: string | Placeholder, type: ResourceTypeDef = groupResourceType): StorageMap {
   return {
     type,
     data: sql`${groups.data}`,
@@ -63,19 +65,25 @@ export async function findGroup(db: Database, tenantId: string, id: string): Pro
   return row && toStored(row);
 }
 
-export async function listGroups(db: Database, tenantId: string, filter: SQL | undefined, page: Page) {
-  const where = and(eq(groups.tenantId, tenantId), filter);
+const listGroupsStatement = (query: ListQuery) => (db: Database) =>
+  db
+    .select({ ...getTableColumns(groups), total: totalOver })
+    .from(groups)
+    .where(and(eq(groups.tenantId, TENANT), query.where))
+    .orderBy(query.order ?? asc(groups.id))
+    .limit(sql.placeholder("limit"))
+    .offset(sql.placeholder("offset"))
+    .prepare();
+
+const countGroupsStatement = (query: ListQuery) => (db: Database) =>
+  db.select({ total: count() }).from(groups).where(and(eq(groups.tenantId, TENANT), query.where)).prepare();
+
+export async function listGroups(db: Database, tenantId: string, query: ListQuery) {
+  const values = { ...query.values, tenantId, limit: query.limit, offset: query.offset };
   const { total, rows } = await pageWithTotal(
-    page,
-    () =>
-      db
-        .select({ ...getTableColumns(groups), total: totalOver })
-        .from(groups)
-        .where(where)
-        .orderBy(page.order ?? asc(groups.id))
-        .limit(page.limit)
-        .offset(page.offset),
-    async () => (await db.select({ total: count() }).from(groups).where(where))[0].total,
+    query,
+    () => prepared(db, `listGroups:${query.shape}`, listGroupsStatement(query)).all(values),
+    async () => (await prepared(db, `countGroups:${query.shape}`, countGroupsStatement(query)).all(values))[0].total,
   );
   return { total, resources: rows.map(toStored) };
 }

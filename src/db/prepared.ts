@@ -4,8 +4,11 @@ import type { Database } from "./client.ts";
 // isolate and statement, not per request. Building it walks drizzle's query objects, which a CPU
 // profile showed as the largest share of a hot request's own work; the hot statements (a user by
 // id, a user's insert and update) take this path. Keyed by the database instance, which
-// db/client.ts keeps one of per binding, and a name fixed in code.
+// db/client.ts keeps one of per binding, and a name: fixed in code, or a list request's shape.
 const statements = new WeakMap<Database, Map<string, unknown>>();
+// Shapes come from clients' filters: a bound on what an isolate keeps, far above what Entra's
+// handful of filter shapes needs.
+const MAX_PER_DATABASE = 500;
 
 export function prepared<T>(db: Database, name: string, build: (db: Database) => T): T {
   let cache = statements.get(db);
@@ -16,6 +19,7 @@ export function prepared<T>(db: Database, name: string, build: (db: Database) =>
   let statement = cache.get(name) as T | undefined;
   if (statement === undefined) {
     statement = build(db);
+    if (cache.size >= MAX_PER_DATABASE) cache.clear();
     cache.set(name, statement);
   }
   return statement;

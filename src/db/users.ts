@@ -1,16 +1,17 @@
-import { and, asc, count, eq, getTableColumns, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, isNotNull, isNull, type Placeholder, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { type Database, type Page, pageWithTotal, totalOver } from "./client.ts";
+import { type Database, type ListQuery, pageWithTotal, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { prepared } from "./prepared.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Users. Every function takes the tenant first.
 
-export function userStorage(tenantId: string, type: ResourceTypeDef = userResourceType): StorageMap {
+/** `tenantId`: the tenant, or the TENANT placeholder of a list statement. */
+export function userStorage(tenantId: string | Placeholder, type: ResourceTypeDef = userResourceType): StorageMap {
   return {
     type,
     data: sql`${users.data}`,
@@ -66,10 +67,10 @@ export function toStored(row: UserRow): StoredResource {
   };
 }
 
-// A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
-const live = (tenantId: string) => and(eq(users.tenantId, tenantId), isNull(users.deletedAt));
-
 const param = sql.placeholder;
+
+// A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
+const liveIn = (tenant: string | Placeholder) => and(eq(users.tenantId, tenant), isNull(users.deletedAt));
 // A placeholder as an SQL value: what insert values and update sets accept.
 const bound = (name: string) => sql`${param(name)}`;
 
@@ -77,7 +78,7 @@ const findUserStatement = (db: Database) =>
   db
     .select(columns)
     .from(users)
-    .where(and(eq(users.tenantId, param("tenantId")), isNull(users.deletedAt), eq(users.id, param("id"))))
+    .where(and(liveIn(TENANT), eq(users.id, param("id"))))
     .prepare();
 
 /** A user with its groups, as SCIM sees it (soft-deleted users are not found). */
@@ -86,21 +87,27 @@ export async function findUser(db: Database, tenantId: string, id: string): Prom
   return row && toStored(row);
 }
 
+const listUsersStatement = (query: ListQuery, withGroups: boolean) => (db: Database) =>
+  db
+    .select({ ...(withGroups ? columns : getTableColumns(users)), total: totalOver })
+    .from(users)
+    .where(and(liveIn(TENANT), query.where))
+    // Ordered by the primary key unless sortBy says otherwise: stable, so pages never overlap.
+    .orderBy(query.order ?? asc(users.id))
+    .limit(param("limit"))
+    .offset(param("offset"))
+    .prepare();
+
+const countUsersStatement = (query: ListQuery) => (db: Database) =>
+  db.select({ total: count() }).from(users).where(and(liveIn(TENANT), query.where)).prepare();
+
 /** `withGroups`: read each user's groups in the same statement (skipped when the response drops them). */
-export async function listUsers(db: Database, tenantId: string, filter: SQL | undefined, page: Page, withGroups = true) {
-  const where = and(live(tenantId), filter);
-  // Ordered by the primary key unless sortBy says otherwise: stable, so pages never overlap.
+export async function listUsers(db: Database, tenantId: string, query: ListQuery, withGroups = true) {
+  const values = { ...query.values, tenantId, limit: query.limit, offset: query.offset };
   const { total, rows } = await pageWithTotal(
-    page,
-    () =>
-      db
-        .select({ ...(withGroups ? columns : getTableColumns(users)), total: totalOver })
-        .from(users)
-        .where(where)
-        .orderBy(page.order ?? asc(users.id))
-        .limit(page.limit)
-        .offset(page.offset),
-    async () => (await db.select({ total: count() }).from(users).where(where))[0].total,
+    query,
+    () => prepared(db, `listUsers:${withGroups}:${query.shape}`, listUsersStatement(query, withGroups)).all(values),
+    async () => (await prepared(db, `countUsers:${query.shape}`, countUsersStatement(query)).all(values))[0].total,
   );
   return { total, resources: (rows as UserRow[]).map(toStored) };
 }

@@ -1,11 +1,13 @@
 import type { Context } from "hono";
-import { type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import type { ListQuery } from "../db/client.ts";
 import { badRequest } from "../scim/errors.ts";
-import { compileFilter, compileSort, type SortOrder, type StorageMap } from "../scim/filter/compile.ts";
+import { type Binder, compileFilter, compileSort, filterShape, type SortOrder, type StorageMap } from "../scim/filter/compile.ts";
 import { parseFilter } from "../scim/filter/parse.ts";
 import { isObject } from "../scim/json.ts";
 import { parsePaging, type Paging } from "../scim/list.ts";
 import { parseProjection, type Projection } from "../scim/projection.ts";
+import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 
 // A list request's parameters come from the query string (GET) or a SearchRequest body
 // (POST .search, RFC 7644 §3.4.3); both end up here, as strings, and are compiled the same way.
@@ -55,20 +57,49 @@ function sortOrderOf(value: string | undefined): SortOrder {
 
 export interface PreparedList {
   paging: Paging;
-  page: { offset: number; limit: number; order?: SQL };
-  where?: SQL;
+  query: ListQuery;
   projection: Projection;
 }
 
-/** Compiles a list request for one resource type's storage; `id` is its id column, the tie-breaker. */
+// A tenant's extensions can change what a filter compiles to (a caseExact attribute): each resource
+// type object (tenancy/resource-types.ts keeps one per extension set) has shapes of its own.
+const typeIds = new WeakMap<ResourceTypeDef, number>();
+let typesSeen = 0;
+function typeId(type: ResourceTypeDef): number {
+  let id = typeIds.get(type);
+  if (id === undefined) {
+    id = ++typesSeen;
+    typeIds.set(type, id);
+  }
+  return id;
+}
+
+/**
+ * Compiles a list request for one resource type's storage; `id` is its id column, the tie-breaker.
+ * `storage` names the tenant by the TENANT placeholder and the filter's literals become
+ * placeholders too: requests of the same shape share one prepared statement (db/prepared.ts).
+ */
 export function prepareList(params: ListParams, storage: StorageMap, id: SQL): PreparedList {
   const paging = parsePaging(params.startIndex, params.count);
-  const order = params.sortBy ? compileSort(params.sortBy, sortOrderOf(params.sortOrder), storage, id) : undefined;
-  if (!params.sortBy) sortOrderOf(params.sortOrder);
+  const sortOrder = sortOrderOf(params.sortOrder);
+  const filter = params.filter ? parseFilter(params.filter) : undefined;
+  const values: Record<string, unknown> = {};
+  let literals = 0;
+  const bind: Binder = (value) => {
+    const name = `p${literals++}`;
+    values[name] = value;
+    return sql.placeholder(name);
+  };
   return {
     paging,
-    page: { offset: paging.startIndex - 1, limit: paging.count, order },
-    where: params.filter ? compileFilter(parseFilter(params.filter), storage) : undefined,
+    query: {
+      where: filter && compileFilter(filter, storage, bind),
+      order: params.sortBy ? compileSort(params.sortBy, sortOrder, storage, id) : undefined,
+      shape: JSON.stringify([typeId(storage.type), filter ? filterShape(filter) : null, params.sortBy ?? null, sortOrder]),
+      values,
+      offset: paging.startIndex - 1,
+      limit: paging.count,
+    },
     projection: parseProjection(params.attributes, params.excludedAttributes),
   };
 }

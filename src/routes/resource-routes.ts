@@ -1,6 +1,6 @@
-import { type SQL } from "drizzle-orm";
+import type { Placeholder, SQL } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { database, type Database, type Page } from "../db/client.ts";
+import { database, type Database, type ListQuery, TENANT } from "../db/client.ts";
 import { writesFor } from "../durable/client.ts";
 import { etagMatches } from "../domain/precondition.ts";
 import type { AppEnv } from "../env.ts";
@@ -25,13 +25,14 @@ import { memberPages } from "./render.ts";
 export interface ResourceStore {
   /** The built-in type: its id and endpoint. A request's own type (with the tenant's extensions) is `typeOf(c, store)`. */
   type: ResourceTypeDef;
-  storage(tenant: string, type: ResourceTypeDef): StorageMap;
+  /** Where its attributes are stored; `tenant` is the tenant, or the TENANT placeholder of a list statement. */
+  storage(tenant: string | Placeholder, type: ResourceTypeDef): StorageMap;
   /** Whether the tenant provisions this resource type at all. */
   enabled(config: TenantConfig): boolean;
   /** The id column: the tie-breaker of every sort. */
   id: SQL;
   /** `withRelations`: whether the response shows what is read from other tables (a user's groups). */
-  list(db: Database, tenant: string, where: SQL | undefined, page: Page, withRelations: boolean): Promise<{ total: number; resources: StoredResource[] }>;
+  list(db: Database, tenant: string, query: ListQuery, withRelations: boolean): Promise<{ total: number; resources: StoredResource[] }>;
   /** The computed attribute read from other tables, if any (a user's groups), for projection checks. */
   relation?: string;
   find(db: Database, tenant: string, id: string): Promise<StoredResource | undefined>;
@@ -64,8 +65,8 @@ export function wantsRelation(c: Context<AppEnv>, store: ResourceStore, projecti
 }
 
 export async function listResponseOf(c: Context<AppEnv>, store: ResourceStore, params: ListParams) {
-  const { paging, page, where, projection } = prepareList(params, store.storage(c.var.tenant, typeOf(c, store)), store.id);
-  const { total, resources } = await store.list(database(c.env.DB), c.var.tenant, where, page, wantsRelation(c, store, projection));
+  const { paging, query, projection } = prepareList(params, store.storage(TENANT, typeOf(c, store)), store.id);
+  const { total, resources } = await store.list(database(c.env.DB), c.var.tenant, query, wantsRelation(c, store, projection));
   return respondList(c, total, paging, store.bodies(c, resources, projection));
 }
 

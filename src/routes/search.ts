@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { database } from "../db/client.ts";
+import { database, TENANT } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../http/body.ts";
 import { type ListParams, listParamsFromSearch, type PreparedList, prepareList } from "../http/query.ts";
@@ -20,13 +20,13 @@ export function rootSearch(stores: ResourceStore[]) {
     const prepared = prepareEach(stores.filter((s) => s.enabled(c.var.config)), params, c);
     const db = database(c.env.DB);
     const first = prepared.find((p) => p.list)?.list as PreparedList;
-    let offset = first.page.offset;
-    let remaining = first.page.limit;
+    let offset = first.query.offset;
+    let remaining = first.query.limit;
     let total = 0;
     const bodies: ResourceBody[] = [];
     for (const { store, list } of prepared) {
       if (!list) continue;
-      const { total: count, resources } = await store.list(db, c.var.tenant, list.where, { ...list.page, offset, limit: remaining }, wantsRelation(c, store, list.projection));
+      const { total: count, resources } = await store.list(db, c.var.tenant, { ...list.query, offset, limit: remaining }, wantsRelation(c, store, list.projection));
       total += count;
       offset = Math.max(0, offset - count);
       remaining -= resources.length;
@@ -42,7 +42,7 @@ function prepareEach(stores: ResourceStore[], params: ListParams, c: Context<App
   let firstError: ScimError | undefined;
   const prepared = stores.map((store) => {
     try {
-      return { store, list: prepareList(params, store.storage(c.var.tenant, typeOf(c, store)), store.id) };
+      return { store, list: prepareList(params, store.storage(TENANT, typeOf(c, store)), store.id) };
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       firstError ??= error;

@@ -8,6 +8,21 @@ import { parseAttrPath } from "./parse.ts";
 // Compiles a filter AST to a parameterised SQL condition: values only ever travel as bound
 // parameters, and attribute names only select from what the schema declares.
 
+/**
+ * How a literal enters the SQL: by default as a bound parameter; a list request binds it to a named
+ * placeholder instead, so filters of one shape render to one prepared statement (http/query.ts).
+ */
+export type Binder = (value: unknown) => unknown;
+const inline: Binder = (value) => value;
+
+/**
+ * What the compiled SQL depends on besides the literals: the same shape (for the same resource
+ * type) compiles to the same SQL text. Only whether a literal is null changes the SQL (IS NULL).
+ */
+export function filterShape(filter: Filter): string {
+  return JSON.stringify(filter, (key, value) => (key === "value" ? (value === null ? null : "?") : value));
+}
+
 /** Where one stored resource's attributes are, for the compiler. */
 export interface StorageMap {
   type: ResourceTypeDef;
@@ -89,20 +104,20 @@ function elementScope(resolved: ResolvedAttribute, elementPath: (sub: AttributeD
   };
 }
 
-function has(map: StorageMap, resolved: ResolvedAttribute, filter: Filter): SQL {
+function has(map: StorageMap, resolved: ResolvedAttribute, filter: Filter, bind: Binder): SQL {
   const attr = resolved.attribute;
   if (attr.type !== "complex") fail(`'${attr.name}' has no sub-attributes to filter on`);
   const side = map.sideTables[attr.name];
   if (side && usesOnly(filter, (name) => side.column(name.toLowerCase()) !== undefined)) {
     const scope = elementScope(resolved, (sub) => side.column(sub.name.toLowerCase()));
-    return side.rowsWhere(compileIn(filter, scope, true));
+    return side.rowsWhere(compileIn(filter, scope, true, bind));
   }
   const path = jsonPath(resolved);
   if (!attr.multiValued) {
-    return compileIn(filter, elementScope(resolved, (sub) => sql`json_extract(${map.data}, ${`${path}.${sub.name}`})`), true);
+    return compileIn(filter, elementScope(resolved, (sub) => sql`json_extract(${map.data}, ${`${path}.${sub.name}`})`), true, bind);
   }
   const scope = elementScope(resolved, (sub) => sql`json_extract(je.value, ${`$.${sub.name}`})`);
-  return sql`EXISTS (SELECT 1 FROM json_each(${map.data}, ${path}) AS je WHERE ${compileIn(filter, scope, true)})`;
+  return sql`EXISTS (SELECT 1 FROM json_each(${map.data}, ${path}) AS je WHERE ${compileIn(filter, scope, true, bind)})`;
 }
 
 function usesOnly(filter: Filter, ok: (name: string) => boolean): boolean {
@@ -148,7 +163,7 @@ function literal(def: AttributeDef, value: CompValue, op: CompareOp): unknown {
   }
 }
 
-function comparison(operand: Operand, op: CompareOp, value: CompValue): SQL {
+function comparison(operand: Operand, op: CompareOp, value: CompValue, bind: Binder): SQL {
   const { def } = operand;
   if ((op === "co" || op === "sw" || op === "ew") && !isText(def)) fail(`${op} applies to strings, not to ${def.name}`);
   if ((op === "gt" || op === "ge" || op === "lt" || op === "le") && (def.type === "boolean" || def.type === "binary")) {
@@ -159,7 +174,7 @@ function comparison(operand: Operand, op: CompareOp, value: CompValue): SQL {
     if (op === "ne") return sql`(${operand.expr} IS NOT NULL)`;
     fail(`${op} cannot compare with null`);
   }
-  const param = literal(def, value, op);
+  const param = bind(literal(def, value, op));
   const folded = isText(def) && !def.caseExact;
   const left = folded ? sql`lower(${operand.expr})` : operand.expr;
   const right = folded ? sql`lower(${param})` : sql`${param}`;
@@ -185,8 +200,8 @@ function comparison(operand: Operand, op: CompareOp, value: CompValue): SQL {
   }
 }
 
-function compileIn(filter: Filter, scope: Scope, inElement: boolean, map?: StorageMap): SQL {
-  const recurse = (f: Filter) => compileIn(f, scope, inElement, map);
+function compileIn(filter: Filter, scope: Scope, inElement: boolean, bind: Binder, map?: StorageMap): SQL {
+  const recurse = (f: Filter) => compileIn(f, scope, inElement, bind, map);
   switch (filter.op) {
     case "and":
       return sql`(${recurse(filter.left)} AND ${recurse(filter.right)})`;
@@ -198,22 +213,22 @@ function compileIn(filter: Filter, scope: Scope, inElement: boolean, map?: Stora
       if (inElement || !map) return fail("value filters cannot be nested");
       const resolved = resolveAttribute(map.type, filter.path);
       if (!resolved) return fail(`unknown attribute '${show(filter.path)}'`);
-      return has(map, resolved, filter.filter);
+      return has(map, resolved, filter.filter, bind);
     }
     default: {
       const operand = scope.operand(filter.path);
       if ("elements" in operand) {
         // "emails.value eq x", "emails eq x", "emails pr": an element of emails matches (RFC 7644 §3.4.2.2).
         const sub = operand.elements.sub?.name ?? "value";
-        return has(map!, operand.elements, { ...filter, path: { attr: sub } });
+        return has(map!, operand.elements, { ...filter, path: { attr: sub } }, bind);
       }
-      return filter.op === "pr" ? sql`(${operand.expr} IS NOT NULL)` : comparison(operand, filter.op, filter.value);
+      return filter.op === "pr" ? sql`(${operand.expr} IS NOT NULL)` : comparison(operand, filter.op, filter.value, bind);
     }
   }
 }
 
-export function compileFilter(filter: Filter, map: StorageMap): SQL {
-  return compileIn(filter, rowScope(map), false, map);
+export function compileFilter(filter: Filter, map: StorageMap, bind: Binder = inline): SQL {
+  return compileIn(filter, rowScope(map), false, bind, map);
 }
 
 /**
@@ -224,7 +239,7 @@ export function compileElementFilter(map: StorageMap, attribute: string, filter:
   const resolved = resolveAttribute(map.type, { attr: attribute });
   const side = resolved && map.sideTables[resolved.attribute.name];
   if (!resolved || !side) return fail(`'${attribute}' has no element table`);
-  return compileIn(filter, elementScope(resolved, (sub) => side.column(sub.name.toLowerCase())), true);
+  return compileIn(filter, elementScope(resolved, (sub) => side.column(sub.name.toLowerCase())), true, inline);
 }
 
 export type SortOrder = "ascending" | "descending";
