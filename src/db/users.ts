@@ -1,7 +1,7 @@
 import { and, asc, count, eq, getTableColumns, isNotNull, isNull, type Placeholder, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
-import type { StoredResource } from "../scim/serialize.ts";
+import type { Membership, StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import { type Database, type ListQuery, pageWithTotal, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
@@ -112,8 +112,11 @@ export async function listUsers(db: Database, tenantId: string, query: ListQuery
   return { total, resources: (rows as UserRow[]).map(toStored) };
 }
 
-/** The indexed columns derived from a user's canonical data (user_emails follows by trigger: migrations/0007). */
-function columnsOf(data: ScimData) {
+/**
+ * The indexed columns derived from a user's canonical data, and `json`, the data as stored
+ * (user_emails follows by trigger: migrations/0007).
+ */
+function columnsOf(data: ScimData, json: string) {
   const active = data.active as boolean | undefined;
   return {
     userName: String(data.userName),
@@ -121,7 +124,7 @@ function columnsOf(data: ScimData) {
     displayName: (data.displayName as string | undefined) ?? null,
     // Placeholders skip the column's boolean mapping: bound as SQLite's 1/0.
     active: active === undefined ? null : Number(active),
-    data: JSON.stringify(data),
+    data: json,
   };
 }
 
@@ -141,7 +144,7 @@ const insertUserStatement = (db: Database) =>
     .values({ tenantId: bound("tenantId"), id: bound("id"), passwordHash: bound("passwordHash"), created: bound("created"), ...dataColumns })
     .prepare();
 
-export function insertUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null) {
+export function insertUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null, json: string) {
   return prepared(db, "insertUser", insertUserStatement).run({
     tenantId,
     id: user.id,
@@ -149,29 +152,44 @@ export function insertUser(db: Database, tenantId: string, user: StoredResource,
     created: user.created,
     lastModified: user.lastModified,
     version: user.version,
-    ...columnsOf(user.data),
+    ...columnsOf(user.data, json),
   });
 }
 
 // Clearing deleted_at makes the same statement restore a soft-deleted user that Entra re-creates.
+// It answers with the user's groups, so a PATCH response needs no read after it.
 const updateUserStatement = (withPassword: boolean) => (db: Database) =>
   db
     .update(users)
     .set({ ...dataColumns, ...(withPassword ? { passwordHash: bound("passwordHash") } : {}), deletedAt: null })
-    .where(and(eq(users.tenantId, param("tenantId")), eq(users.id, param("id"))))
+    .where(and(eq(users.tenantId, param("tenantId")), eq(users.id, param("id")), eq(users.version, param("expectedVersion"))))
+    .returning({ memberships: membershipsJson })
     .prepare();
 
-/** `passwordHash` undefined: the password stays as it is. */
-export function updateUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null | undefined) {
+/**
+ * Writes `user` over the version `expectedVersion` of its row, and returns the user's groups; or
+ * undefined when the row is no longer at that version (or gone): nothing was written then.
+ * `passwordHash` undefined: the password stays as it is.
+ */
+export async function updateUser(
+  db: Database,
+  tenantId: string,
+  user: StoredResource,
+  passwordHash: string | null | undefined,
+  json: string,
+  expectedVersion: number,
+): Promise<Membership[] | undefined> {
   const withPassword = passwordHash !== undefined;
-  return prepared(db, withPassword ? "updateUserPassword" : "updateUser", updateUserStatement(withPassword)).run({
+  const [row] = await prepared(db, withPassword ? "updateUserPassword" : "updateUser", updateUserStatement(withPassword)).all({
     tenantId,
     id: user.id,
+    expectedVersion,
     lastModified: user.lastModified,
     version: user.version,
     ...(withPassword ? { passwordHash } : {}),
-    ...columnsOf(user.data),
+    ...columnsOf(user.data, json),
   });
+  return row && (row.memberships ? JSON.parse(row.memberships) : []);
 }
 
 export function deleteUserStatements(db: Database, tenantId: string, id: string) {

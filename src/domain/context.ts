@@ -2,6 +2,7 @@ import type { Database } from "../db/client.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { RateRule } from "../ratelimit/bucket.ts";
 import type { DeleteMode, ExtensionDef } from "../tenancy/config.ts";
+import type { RecentWrites } from "./recent.ts";
 
 /** What the Worker sends the tenant's writer with each write: the tenant's schemas and policy. */
 export interface WritePolicy {
@@ -19,4 +20,6 @@ export interface WriteContext {
   /** The tenant's resource type (built-in schemas plus its extensions). */
   type: ResourceTypeDef;
   policy: WritePolicy;
+  /** The writer's memory of the users it wrote last (domain/recent.ts). */
+  recentUsers: RecentWrites;
 }

@@ -7,7 +7,7 @@ import type { StoredResource } from "../scim/serialize.ts";
 import { parseResource, type ScimData } from "../scim/validate.ts";
 import type { WriteContext } from "./context.ts";
 import { checkAllowedDomains } from "./policy.ts";
-import { checkIfMatch } from "./precondition.ts";
+import { checkIfMatch, etagMatches } from "./precondition.ts";
 
 // User writes. They run inside the tenant's writer, one at a time: each reads at most once and
 // lands as one statement (the email index follows by trigger) or one atomic D1 batch, so a failure
@@ -26,16 +26,22 @@ function isUniqueViolation(error: unknown): boolean {
 
 const taken = (userName: unknown) => new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
 
-
+// The row moved on between this writer's read and its write: only a write from outside the writer
+// (an operator's SQL) can do that. Nothing was written; a retry reads the row afresh.
+const changedMeanwhile = (id: string): never => {
+  throw ScimError.retryLater(503, `User ${id} changed while this write ran; nothing was changed, retry the request`, 1);
+};
 
 export async function createUser(ctx: WriteContext, input: ScimData): Promise<StoredResource> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(input);
   const now = new Date().toISOString();
   const user: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
+  const json = JSON.stringify(data);
   // The unique index on (tenant, lower(userName)) decides uniqueness: no read unless it objects.
   try {
-    await insertUser(ctx.db, ctx.tenant, user, passwordHash ?? null);
+    await insertUser(ctx.db, ctx.tenant, user, passwordHash ?? null, json);
+    ctx.recentUsers.remember(user, json);
     return user;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -43,7 +49,7 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
   // Under soft delete, the holder may be a deprovisioned user: Entra re-creating it restores it.
   const deleted = await findDeletedByUserName(ctx.db, ctx.tenant, String(data.userName));
   if (!deleted) throw taken(data.userName);
-  return store(ctx, deleted, input);
+  return (await store(ctx, deleted, input)) ?? changedMeanwhile(deleted.id);
 }
 
 async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promise<StoredResource> {
@@ -53,30 +59,55 @@ async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promis
   return user;
 }
 
-/** Writes `input` over `current` (and restores it, if it was soft-deleted). */
-async function store(ctx: WriteContext, current: StoredResource, input: ScimData): Promise<StoredResource> {
+/**
+ * Writes `input` over `current` (restoring it, if it was soft-deleted), unless the row is no longer
+ * at `current.version`: then nothing is written and the result is undefined.
+ */
+async function store(ctx: WriteContext, current: StoredResource, input: ScimData): Promise<StoredResource | undefined> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(input);
   const user: StoredResource = { ...current, data, lastModified: new Date().toISOString(), version: current.version + 1 };
+  const json = JSON.stringify(data);
+  let memberships;
   try {
-    await updateUser(ctx.db, ctx.tenant, user, passwordHash);
+    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version);
   } catch (error) {
     if (isUniqueViolation(error)) throw taken(data.userName);
     throw error;
   }
-  return user;
+  if (!memberships) {
+    ctx.recentUsers.forget(user.id);
+    return undefined;
+  }
+  ctx.recentUsers.remember(user, json);
+  return { ...user, memberships };
 }
 
-export async function replaceUser(ctx: WriteContext, id: string, input: ScimData, ifMatch?: string) {
-  return store(ctx, await existing(ctx, id, ifMatch), input);
-}
-
-export async function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string) {
+/**
+ * A live user's read-modify-write: `change` gives the new data from the current user. The current
+ * user is the writer's memory of it when it has one (no read); if the row has moved on since, or
+ * If-Match names another version, it is read from D1.
+ */
+async function rewrite(ctx: WriteContext, id: string, ifMatch: string | undefined, change: (current: StoredResource) => ScimData) {
+  const remembered = ctx.recentUsers.get(id);
+  if (remembered && (ifMatch === undefined || etagMatches(ifMatch, remembered.version))) {
+    const written = await store(ctx, remembered, change(remembered));
+    if (written) return written;
+  }
   const current = await existing(ctx, id, ifMatch);
-  return store(ctx, current, parseResource(applyPatch(current.data, ops, ctx.type), ctx.type));
+  return (await store(ctx, current, change(current))) ?? changedMeanwhile(id);
+}
+
+export function replaceUser(ctx: WriteContext, id: string, input: ScimData, ifMatch?: string) {
+  return rewrite(ctx, id, ifMatch, () => input);
+}
+
+export function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string) {
+  return rewrite(ctx, id, ifMatch, (current) => parseResource(applyPatch(current.data, ops, ctx.type), ctx.type));
 }
 
 export async function deleteUser(ctx: WriteContext, id: string, ifMatch?: string): Promise<void> {
+  ctx.recentUsers.forget(id);
   if (ctx.policy.deleteMode === "soft") {
     const [marked] = await ctx.db.batch(softDeleteUserStatements(ctx.db, ctx.tenant, await existing(ctx, id, ifMatch)));
     if (marked.length === 0) throw notFound(`User ${id}`);

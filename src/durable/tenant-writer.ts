@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { database, type Database } from "../db/client.ts";
 import type { WriteContext, WritePolicy } from "../domain/context.ts";
+import { recentWrites } from "../domain/recent.ts";
 import { domains, type ResourceDomain } from "../domain/resources.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
@@ -15,13 +16,15 @@ type TypeId = keyof typeof domains;
 /**
  * The single writer of one tenant. The input gate only holds while a Durable Object awaits its own
  * storage; an await on D1 lets the next call in. So every write is chained on `tail` and runs its
- * whole read-decide-batch with nobody in between. It keeps nothing D1 doesn't have.
+ * whole read-decide-batch with nobody in between. Besides the rate bucket, it keeps only copies of
+ * what it last wrote (domain/recent.ts), each checked against D1's version when written over.
  */
 export class TenantWriter extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly db: Database;
   // The tenant's write rate, exact across isolates; in memory, as an evicted object's bucket would have refilled.
   private bucket: Bucket | undefined;
+  private readonly recentUsers = recentWrites();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -36,7 +39,7 @@ export class TenantWriter extends DurableObject<Env> {
     if (!decision.allowed) {
       return Promise.resolve<WriteResult<T>>({ ok: false, error: tooManyRequests(decision.retryAfterSeconds).toData() });
     }
-    const ctx: WriteContext = { db: this.db, tenant, type: tenantResourceTypes(policy.extensions)[type], policy };
+    const ctx: WriteContext = { db: this.db, tenant, type: tenantResourceTypes(policy.extensions)[type], policy, recentUsers: this.recentUsers };
     const run = this.tail.then(() => capture(() => work(domain, ctx)));
     this.tail = run.catch(() => undefined);
     return run;

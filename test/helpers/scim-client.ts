@@ -65,7 +65,7 @@ export function scimClient({ host, token, prefix = "/scim/v2" }: ClientOptions) 
     get: (path: string, headers?: Record<string, string>) => request("GET", path, undefined, headers),
     post: (path: string, body: unknown, headers?: Record<string, string>) => request("POST", path, body, headers),
     put: (path: string, body: unknown) => request("PUT", path, body),
-    patch: (path: string, body: unknown) => request("PATCH", path, body),
+    patch: (path: string, body: unknown, headers?: Record<string, string>) => request("PATCH", path, body, headers),
     delete: (path: string) => request("DELETE", path),
   };
 }

@@ -141,7 +141,7 @@ async function store(tenant: string, generated: GeneratedUser[]) {
     const now = new Date().toISOString();
     return { id: `id-${String(i).padStart(3, "0")}`, data, created: now, lastModified: now, version: 1 };
   });
-  await Promise.all(users.map((u) => insertUser(db, tenant, u, null)));
+  await Promise.all(users.map((u) => insertUser(db, tenant, u, null, JSON.stringify(u.data))));
   return users;
 }
 
