@@ -201,8 +201,11 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
 
 const NO_BODY = new Set([101, 204, 205, 304]);
 
-/** One HTTP/1.1 exchange with 127.0.0.1 under a chosen Host header, answered as a fetch Response. */
-function httpFetch(
+/**
+ * One HTTP/1.1 exchange with 127.0.0.1 under a chosen Host header, answered as a fetch Response:
+ * what `tenantFetch` does, for a client in another process (the noisy benchmark's quiet tenant).
+ */
+export function httpFetch(
   agent: Agent,
   options: TenantRequestInit & { port: number; path: string; host: string },
 ): Promise<Response> {
