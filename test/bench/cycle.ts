@@ -211,12 +211,13 @@ async function matchesNothing(run: Run, target: Target, kind: string, path: stri
 
 const userName = (tenant: string, i: number) => `user${i}@${tenant}.contoso.test`;
 
-// Users per slice of the user phases: the floor and scim-edge take turns slice by slice.
+// Users per slice of the one-tenant run's user phases: the floor, scim-edge and the several
+// tenants take turns slice by slice.
 const SLICE = 1000;
 
-/** 0 ... count in slices of SLICE, as [start, end) pairs. */
-function slices(count: number): [number, number][] {
-  return Array.from({ length: Math.ceil(count / SLICE) }, (_, k) => [k * SLICE, Math.min(count, (k + 1) * SLICE)]);
+/** 0 ... count in slices of `slice`, as [start, end) pairs. */
+function slices(count: number, slice: number): [number, number][] {
+  return Array.from({ length: Math.ceil(count / slice) }, (_, k) => [k * slice, Math.min(count, (k + 1) * slice)]);
 }
 
 /**
@@ -224,7 +225,7 @@ function slices(count: number): [number, number][] {
  * list of steps to run in order: the users' matches and creates slice by slice, the groups, and
  * the PATCH pass slice by slice.
  */
-function cycleSteps(run: Run, target: Target, tenant: string, s: CycleSize): (() => Promise<void>)[] {
+function cycleSteps(run: Run, target: Target, tenant: string, s: CycleSize, slice = SLICE): (() => Promise<void>)[] {
   const userIds: (string | undefined)[] = new Array(s.users);
   const createUsers = ([start, end]: [number, number]) => () =>
     pool(end - start, s.concurrency, async (k) => {
@@ -286,15 +287,7 @@ function cycleSteps(run: Run, target: Target, tenant: string, s: CycleSize): (()
       }, [200, 204]);
     });
 
-  return [...slices(s.users).map(createUsers), createGroups, ...slices(s.users).map(patchUsers)];
-}
-
-/** One tenant's whole cycle, timed as one. */
-async function cycle(run: Run, target: Target, tenant: string, s: CycleSize) {
-  const steps = cycleSteps(run, target, tenant, s);
-  await run.time(async () => {
-    for (const step of steps) await step();
-  });
+  return [...slices(s.users, slice).map(createUsers), createGroups, ...slices(s.users, slice).map(patchUsers)];
 }
 
 interface Stored {
@@ -358,18 +351,6 @@ try {
   const ceiling = new Run();
   await ceiling.time(() => pool(ceilingRequests, size.concurrency, () => send(ceiling, scim, "GET /health", "GET", "/health", undefined, [200]).then(() => {})));
 
-  log(`floor and scim-edge, step by step in turn: ${size.users} users, ${size.groups} groups of ${size.members}`);
-  const floorRun = new Run();
-  const scimRun = new Run();
-  const floorSteps = cycleSteps(floorRun, floor, "floor", size);
-  const scimSteps = cycleSteps(scimRun, scim, scimTenant, size);
-  // The same cycle for both, taking turns every step (at most SLICE users): a change in the
-  // machine's speed during the run (this VM's neighbours, a GC) falls on both alike.
-  for (let k = 0; k < floorSteps.length; k++) {
-    await floorRun.time(floorSteps[k]);
-    await scimRun.time(scimSteps[k]);
-  }
-
   const tenantSize: CycleSize = {
     users: Math.ceil(size.users / tenantCount),
     groups: Math.ceil(size.groups / tenantCount),
@@ -377,14 +358,32 @@ try {
     // The same requests in flight in total as the one-tenant run, so the two compare.
     concurrency: Math.max(1, Math.round(size.concurrency / tenantCount)),
   };
-  log(`${tenantCount} tenants at once: ${tenantSize.users} users, ${tenantSize.groups} groups each, concurrency ${tenantSize.concurrency} each`);
   const tenants = await Promise.all(
     Array.from({ length: tenantCount }, async (_, t) => {
       const name = `tenant-${t + 1}`;
       return { name, target: { host: name, token: await seedTenant(db, kv, name) }, run: new Run() };
     }),
   );
-  const multi = await measure(() => Promise.all(tenants.map((t) => cycle(t.run, t.target, t.name, tenantSize))));
+
+  log(`floor, scim-edge and ${tenantCount} tenants at once, step by step in turn: ${size.users} users, ${size.groups} groups of ${size.members}`);
+  log(`  (${tenantCount} tenants: ${tenantSize.users} users, ${tenantSize.groups} groups each, concurrency ${tenantSize.concurrency} each)`);
+  const floorRun = new Run();
+  const scimRun = new Run();
+  const floorSteps = cycleSteps(floorRun, floor, "floor", size);
+  const scimSteps = cycleSteps(scimRun, scim, scimTenant, size);
+  // Slices as many as the one-tenant run has, so each of its steps has a counterpart here.
+  const tenantSteps = tenants.map((t) => cycleSteps(t.run, t.target, t.name, tenantSize, Math.ceil(SLICE / tenantCount)));
+  const multi: Cost = { seconds: 0, serverCpu: 0, clientCpu: 0 };
+  // The same cycle for all three, taking turns every step (at most SLICE users): a change in the
+  // machine's speed during the run (this VM's neighbours, a GC) falls on all alike.
+  const stepCount = Math.max(floorSteps.length, ...tenantSteps.map((steps) => steps.length));
+  for (let k = 0; k < stepCount; k++) {
+    if (floorSteps[k]) await floorRun.time(floorSteps[k]);
+    if (scimSteps[k]) await scimRun.time(scimSteps[k]);
+    const cost = await measure(() => Promise.all(tenantSteps.map((steps) => steps[k]?.())));
+    multi.seconds += cost.seconds;
+    multi.serverCpu += cost.serverCpu;
+  }
   const multiRequests = tenants.reduce((n, t) => n + t.run.requests, 0);
   const multiRate = multiRequests / multi.seconds;
 
@@ -484,7 +483,7 @@ try {
       [
         ...tenants.map((t) => {
           const all = summarise([...t.run.latencies.values()].flat());
-          return [t.name, t.run.requests, perSecond(t.run.rate), ms(all.p50), ms(all.p95), ms(all.p99), t.run.errors];
+          return [t.name, t.run.requests, perSecond(t.run.requests / multi.seconds), ms(all.p50), ms(all.p95), ms(all.p99), t.run.errors];
         }),
         ["all tenants", multiRequests, perSecond(multiRate), "", "", "", tenants.reduce((n, t) => n + t.run.errors, 0)],
       ],
