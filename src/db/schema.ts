@@ -174,7 +174,7 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   allowedDomains: text("allowed_domains").notNull(),
   deleteMode: text("delete_mode", { enum: ["hard", "soft"] }).notNull(),
   groupsEnabled: integer("groups_enabled", { mode: "boolean" }).notNull(),
-  // SCIM requests per second this tenant may make (bursts up to as many); null = TENANT_RATE_LIMIT.
+  // SCIM requests per second this tenant may make; null = TENANT_RATE_LIMIT.
   rateLimitPerSecond: integer("rate_limit_per_second"),
   updatedAt: text("updated_at").notNull(),
 });

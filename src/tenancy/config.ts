@@ -20,7 +20,7 @@ export interface TenantSettings {
   /** hard: DELETE removes the user; soft: it is deactivated and hidden, and a re-create restores it. */
   deleteMode: DeleteMode;
   groupsEnabled: boolean;
-  /** SCIM requests per second (bursts up to as many); null = the deployment's TENANT_RATE_LIMIT. */
+  /** SCIM requests per second; null = the deployment's TENANT_RATE_LIMIT. */
   rateLimitPerSecond: number | null;
 }
 
