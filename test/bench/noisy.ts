@@ -1,5 +1,6 @@
 // Noisy-neighbour benchmark (issue 6): does one tenant flooding the service raise another tenant's
-// latency? A quiet tenant sends Entra's user match one request at a time: alone; beside a
+// latency? A quiet tenant sends Entra's user match one request at a time, at random moments
+// (test/bench/quiet-client.ts): alone; beside a
 // neighbour sending at its rate limit (busy, but within it); and while that neighbour floods with
 // matches and creates far above its rate, retrying every refusal at once as Entra does. The three
 // take turns, `rounds` times, so drift in the machine's speed falls on all alike. Last, the same
@@ -60,7 +61,8 @@ try {
     });
   const pace = Number(values.interval);
   const quietClient = fileURLToPath(new URL("./quiet-client.ts", import.meta.url));
-  async function quietRun(): Promise<number[]> {
+  /** `seed` draws the random gaps between the quiet tenant's requests: each case of a round gets the same. */
+  async function quietRun(seed: number): Promise<number[]> {
     const { stdout } = await run(process.execPath, [
       "--experimental-strip-types",
       "--disable-warning=ExperimentalWarning",
@@ -70,6 +72,7 @@ try {
       quietToken,
       String(samples),
       String(pace),
+      String(seed),
     ]);
     return JSON.parse(stdout) as number[];
   }
@@ -104,10 +107,10 @@ try {
     await Promise.all(pending);
   }
 
-  async function beside(neighbour: () => Promise<unknown>[]) {
+  async function beside(seed: number, neighbour: () => Promise<unknown>[]) {
     flooding = true;
     const loops = neighbour();
-    const latencies = await quietRun();
+    const latencies = await quietRun(seed);
     flooding = false;
     await Promise.all(loops);
     return latencies;
@@ -128,19 +131,19 @@ try {
   } as const;
   const latencies: Record<keyof typeof LABEL, number[]> = { alone: [], steady: [], limited: [], lifted: [] };
 
-  await timed(() => quietRun()); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    latencies.alone.push(...(await quietRun()));
-    latencies.steady.push(...(await beside(() => [steadyLoop("noisy", noisyToken)])));
+  await timed(() => quietRun(0)); // warm-up
+  for (let r = 1; r <= rounds; r++) {
+    latencies.alone.push(...(await quietRun(r)));
+    latencies.steady.push(...(await beside(r, () => [steadyLoop("noisy", noisyToken)])));
     noted(LABEL.steady);
-    latencies.limited.push(...(await beside(() => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)))));
+    latencies.limited.push(...(await beside(r, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)))));
     noted(LABEL.limited);
   }
-  latencies.lifted.push(...(await beside(() => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("lifted", liftedToken, lane)))));
+  latencies.lifted.push(...(await beside(1, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("lifted", liftedToken, lane)))));
   noted(LABEL.lifted);
 
   const summary = Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, summarise(v)])) as Record<keyof typeof LABEL, ReturnType<typeof summarise>>;
-  console.log(`\nNoisy neighbour: quiet tenant's user match (${rounds} rounds of ${samples} requests per case, one every ${pace} ms, cases in turn), TENANT_RATE_LIMIT=${values.rate}/s\n`);
+  console.log(`\nNoisy neighbour: quiet tenant's user match (${rounds} rounds of ${samples} requests per case, ${pace} ms apart on average, cases in turn), TENANT_RATE_LIMIT=${values.rate}/s\n`);
   console.log(
     table(
       ["quiet tenant", "requests", "p50", "p95", "p99", "neighbour's answers"],

@@ -1,13 +1,19 @@
 // The noisy-neighbour benchmark's quiet tenant, in a process of its own as a second customer's
 // Entra would be: the flood's client then never delays the quiet one's requests or its clock.
-// Sends Entra's user match once every `interval` ms and prints the latencies (ms) as JSON.
+// Sends Entra's user match `interval` ms apart on average and prints the latencies (ms) as JSON.
+// The gaps are drawn between half and one and a half `interval`: on a fixed beat, the requests
+// would keep one phase against the neighbour's evenly paced ones, and a run would measure that
+// phase (always between the neighbour's requests, or always on one). Gaps stay near `interval`,
+// because how long the machine idles between requests changes their latency too: on these VMs,
+// exponential gaps of the same mean (many over 60 ms) took the quiet tenant's p95 alone from 7 ms
+// to 12 ms, which would hide what a neighbour costs.
 //
-//   node quiet-client.ts <port> <tenant> <token> <samples> <interval>
+//   node quiet-client.ts <port> <tenant> <token> <samples> <interval> <seed>
 
 import { Agent } from "node:http";
 import { httpFetch } from "../harness/serve-worker.ts";
 
-const [port, tenant, token, samples, interval] = process.argv.slice(2);
+const [port, tenant, token, samples, interval, seed] = process.argv.slice(2);
 const agent = new Agent({ keepAlive: true });
 const match = (i: number) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "q-${1 + (i % 10000)}@bench.test"`)}`;
 
@@ -17,6 +23,18 @@ async function get(path: string): Promise<number> {
   return response.status;
 }
 
+/** mulberry32: a small seeded generator, so a run's gaps can be drawn again. */
+function random(state: number) {
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const uniform = random(Number(seed));
+const gap = () => (0.5 + uniform()) * Number(interval);
+
 await get(match(0)); // opens the connection
 const latencies: number[] = [];
 for (let i = 0; i < Number(samples); i++) {
@@ -24,7 +42,7 @@ for (let i = 0; i < Number(samples); i++) {
   const status = await get(match(i));
   latencies.push(performance.now() - started);
   if (status !== 200) throw new Error(`quiet tenant got ${status}`);
-  const wait = Number(interval) - (performance.now() - started);
+  const wait = gap() - (performance.now() - started);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 agent.destroy();
