@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
+import { requestUrl } from "./http/url.ts";
 import { bearerAuth } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { tenantConfig } from "./middleware/tenant-config.ts";
@@ -46,7 +47,7 @@ export function createApp() {
   app.notFound((c) => {
     // A known path with an unsupported method is a 405, anything else a 404.
     const known = /^\/scim(\/v2)?\/(Users|Groups|Bulk|\.search|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
-      new URL(c.req.url).pathname,
+      requestUrl(c).pathname,
     );
     const error = known
       ? new ScimError(405, `${c.req.method} is not supported here`)

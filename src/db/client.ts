@@ -36,7 +36,7 @@ export interface ListQuery {
 /** Where a list query names its tenant: bound per request, so one statement serves every tenant. */
 export const TENANT = sql.placeholder("tenantId");
 
-export type Statement = Parameters<Database["batch"]>[0][number];
+type Statement = Parameters<Database["batch"]>[0][number];
 
 /** One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). */
 export function runBatch(db: Database, statements: readonly Statement[]) {
