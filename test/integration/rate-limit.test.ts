@@ -30,8 +30,9 @@ describe("per-tenant rate limiting", () => {
     const started = Date.now();
     const burst = await Promise.all(Array.from({ length: 4 }, () => client.get("/Users?count=1")));
     expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    // One request every 200 ms: the fourth is served no sooner than 600 ms after the first.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    // One request every 200 ms, less the 100 ms a tenant may run ahead: the fourth is served no
+    // sooner than 500 ms after the first.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
 
   it("refuses a write burst over the rate with 429s and leaves nothing half-done", async () => {
