@@ -144,16 +144,24 @@ try {
     lifted: `"noisy" floods (${floodConcurrency} in flight), its limit lifted`,
   } as const;
   const latencies: Record<keyof typeof LABEL, number[]> = { alone: [], floor: [], steady: [], limited: [], lifted: [] };
+  // Each round's p95 against alone's in the same round: how far one run's figures can drift.
+  const byRound: Record<"floor" | "steady" | "limited", number[]> = { floor: [], steady: [], limited: [] };
 
   await timed(() => quietRun(0)); // warm-up
   for (let r = 1; r <= rounds; r++) {
-    latencies.alone.push(...(await quietRun(r)));
-    latencies.floor.push(...(await beside(r, () => [steadyLoop("noisy.floor", "unused")])));
-    noted(LABEL.floor);
-    latencies.steady.push(...(await beside(r, () => [steadyLoop("noisy", noisyToken)])));
-    noted(LABEL.steady);
-    latencies.limited.push(...(await beside(r, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)))));
-    noted(LABEL.limited);
+    const alone = await quietRun(r);
+    latencies.alone.push(...alone);
+    const cases = {
+      floor: () => [steadyLoop("noisy.floor", "unused")],
+      steady: () => [steadyLoop("noisy", noisyToken)],
+      limited: () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)),
+    };
+    for (const [name, neighbour] of Object.entries(cases) as [keyof typeof cases, () => Promise<unknown>[]][]) {
+      const quiet = await beside(r, neighbour);
+      noted(LABEL[name]);
+      latencies[name].push(...quiet);
+      byRound[name].push(summarise(quiet).p95 / summarise(alone).p95);
+    }
   }
   latencies.lifted.push(...(await beside(1, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("lifted", liftedToken, lane)))));
   noted(LABEL.lifted);
@@ -179,6 +187,8 @@ try {
   console.log(`Quiet p95 beside the floor at ${values.rate} requests/s / alone: ${(summary.floor.p95 / summary.alone.p95).toFixed(2)}x (the harness's own share).`);
   console.log(`Quiet p95 under a limited flood / beside the floor at that rate: ${(summary.limited.p95 / summary.floor.p95).toFixed(2)}x.`);
   console.log(`Quiet p95 under an unlimited flood / alone: ${(summary.lifted.p95 / summary.alone.p95).toFixed(2)}x.`);
+  const rounded = (ratios: number[]) => ratios.map((x) => `${x.toFixed(2)}x`).join(", ");
+  console.log(`\nRound by round, quiet p95 / alone's in the same round: floor ${rounded(byRound.floor)}; at its limit ${rounded(byRound.steady)}; limited flood ${rounded(byRound.limited)}.`);
 } finally {
   await worker.dispose();
   await rm(dir, { recursive: true, force: true });
