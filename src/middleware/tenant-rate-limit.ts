@@ -8,8 +8,9 @@ import { tenantRule, tooManyRequests } from "../ratelimit/tenant.ts";
 // writer (durable/tenant-writer.ts), which every write passes anyway.
 const slots = new Map<string, number | undefined>();
 const LIMIT = 10_000;
-// A tenant's requests may run this far ahead of its rate before they wait: a burst of rate/10 (5
-// requests at 50/s), as Entra's several requests in flight make, is served as it comes.
+// A tenant's requests may run this far ahead of its rate before they wait: a burst of
+// 1 + floor(rate/10) requests (6 at 50/s), as Entra's several requests in flight make, is served as
+// it comes. Below 10/s it only shortens the second request's wait.
 const TOLERANCE_MS = 100;
 
 // Date.now() moves in whole milliseconds (and stands still while a Worker computes), so a wait

@@ -10,6 +10,11 @@ import type { RateRule } from "./bucket.ts";
 // then served evenly spread out, so the isolate it shares with other tenants never has a burst of
 // its requests to work through beyond the tolerance. One number of state per key.
 
+// Slots are sums of fractional intervals on Date.now() values, where a double resolves about
+// 0.0002 ms: less than a microsecond ahead is rounding, not a wait (nor a reason to refuse when no
+// wait is allowed).
+const DUST_MS = 0.001;
+
 export type PaceDecision = { allowed: true; waitMs: number } | { allowed: false; retryAfterSeconds: number };
 
 export interface PaceLimits {
@@ -27,7 +32,8 @@ export function pace(
   limits: PaceLimits,
 ): { decision: PaceDecision; nextSlot: number | undefined } {
   const slot = Math.max(nextSlot ?? now, now);
-  const waitMs = Math.max(0, slot - limits.toleranceMs - now);
+  const ahead = slot - limits.toleranceMs - now;
+  const waitMs = ahead > DUST_MS ? ahead : 0;
   if (waitMs > limits.maxWaitMs) {
     // Whole seconds, rounded up: by then the slot is within the wait a request may make.
     const retryAfterSeconds = Math.max(1, Math.ceil((waitMs - limits.maxWaitMs) / 1000));

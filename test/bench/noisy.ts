@@ -6,9 +6,10 @@
 // neighbour sending the same requests at the same rate to the benchmark's floor
 // (test/bench/floor-worker.ts: one bare D1 statement each, no auth, no Durable Object), since
 // locally the Worker, every Durable Object and D1's SQLite share one workerd thread, which in
-// production they do not. The cases take turns, `rounds` times, so drift in the machine's speed
-// falls on all alike. Last, the same flood from a tenant whose own limit is lifted shows what the
-// limiter saves. Target: the quiet tenant's p95 under the flood within 1.2x of alone.
+// production they do not. The cases take turns, `rounds` times, each round starting one case
+// later, so drift in the machine's speed falls on all alike. Last, the same flood from a tenant
+// whose own limit is lifted shows what the limiter saves. Target: the quiet tenant's p95 under the
+// flood within 1.2x of alone.
 //
 //   npm run bench:noisy [-- --samples 300 --rounds 3 --flood 16 --rate 100 --interval 30]
 
@@ -64,7 +65,9 @@ try {
     ).bind(tenant, new Date().toISOString()) as { run(): Promise<unknown> }).run();
   }
   await seedUsers(db, "quiet", Number(values.users), "q");
-  for (const tenant of ["noisy", "lifted"]) await seedUsers(db, tenant, Number(values.users), "n");
+  // "beside" is the floor's neighbour: its own users, so its creates never land in the tenant the
+  // later cases use.
+  for (const tenant of ["noisy", "lifted", "beside"]) await seedUsers(db, tenant, Number(values.users), "n");
 
   const get = (tenant: string, token: string, path: string) =>
     worker.tenantFetch(tenant, path, { headers: { Authorization: `Bearer ${token}` } }).then(async (r) => {
@@ -147,21 +150,29 @@ try {
   // Each round's p95 against alone's in the same round: how far one run's figures can drift.
   const byRound: Record<"floor" | "steady" | "limited", number[]> = { floor: [], steady: [], limited: [] };
 
+  type Case = "alone" | keyof typeof byRound;
+  const neighbours: Record<Case, () => Promise<unknown>[]> = {
+    alone: () => [],
+    floor: () => [steadyLoop("beside.floor", "unused")],
+    steady: () => [steadyLoop("noisy", noisyToken)],
+    limited: () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)),
+  };
+  const order = Object.keys(neighbours) as Case[];
+
   await timed(() => quietRun(0)); // warm-up
   for (let r = 1; r <= rounds; r++) {
-    const alone = await quietRun(r);
-    latencies.alone.push(...alone);
-    const cases = {
-      floor: () => [steadyLoop("noisy.floor", "unused")],
-      steady: () => [steadyLoop("noisy", noisyToken)],
-      limited: () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)),
-    };
-    for (const [name, neighbour] of Object.entries(cases) as [keyof typeof cases, () => Promise<unknown>[]][]) {
-      const quiet = await beside(r, neighbour);
-      noted(LABEL[name]);
+    // Each round starts one case later, so no case always follows the same one: the flood leaves
+    // rows and pages behind it, and the machine drifts within a round.
+    const round = new Map<Case, number[]>();
+    for (let k = 0; k < order.length; k++) {
+      const name = order[(r - 1 + k) % order.length];
+      const quiet = await beside(r, neighbours[name]);
+      if (name !== "alone") noted(LABEL[name]);
       latencies[name].push(...quiet);
-      byRound[name].push(summarise(quiet).p95 / summarise(alone).p95);
+      round.set(name, quiet);
     }
+    const aloneP95 = summarise(round.get("alone")!).p95;
+    for (const name of Object.keys(byRound) as (keyof typeof byRound)[]) byRound[name].push(summarise(round.get(name)!).p95 / aloneP95);
   }
   latencies.lifted.push(...(await beside(1, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("lifted", liftedToken, lane)))));
   noted(LABEL.lifted);
