@@ -2,11 +2,11 @@
 // latency? A quiet tenant sends Entra's user match one request at a time, at random moments
 // (test/bench/quiet-client.ts): alone; beside a neighbour sending at its rate limit (busy, but
 // within it); and while that neighbour floods with matches and creates far above its rate,
-// retrying every refusal at once as Entra does. A fourth case is the harness's own share: a
+// retrying every refusal at once as Entra does. Two more cases are the harness's own share: a
 // neighbour sending the same requests at the same rate to the benchmark's floor
 // (test/bench/floor-worker.ts: one bare D1 statement each, no auth, no Durable Object), since
 // locally the Worker, every Durable Object and D1's SQLite share one workerd thread, which in
-// production they do not. The cases take turns, `rounds` times, each round starting one case
+// production they do not; and, as the ceiling, one sending GET /health (no binding) at that rate. The cases take turns, `rounds` times, each round starting one case
 // later, so drift in the machine's speed falls on all alike. Last, the same flood from a tenant
 // whose own limit is lifted shows what the limiter saves. Target: the quiet tenant's p95 under the
 // flood within 1.2x of alone.
@@ -94,7 +94,7 @@ try {
 
   const statuses = new Map<number, number>();
   let flooding = false;
-  // `tenant` is a host's first labels: "noisy.floor" is the floor Worker serving tenant "noisy".
+  // `tenant` is a host's first labels: "beside.floor" is the floor Worker serving tenant "beside".
   const floodRequest = (tenant: string, token: string, i: number, lane: number) =>
     i % 2 === 0
       ? get(tenant, token, `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "n-${1 + (i % 10000)}@bench.test"`)}`)
@@ -112,12 +112,12 @@ try {
   }
 
   // The neighbour within its limit: one request every 1000/rate ms, whatever the answers take.
-  async function steadyLoop(tenant: string, token: string) {
+  async function steadyLoop(send: (i: number) => Promise<number>) {
     const every = 1000 / Number(values.rate);
     const pending: Promise<void>[] = [];
     for (let i = 0; flooding; i++) {
       const started = performance.now();
-      pending.push(floodRequest(tenant, token, i, 0).then((status) => void count(status)));
+      pending.push(send(i).then((status) => void count(status)));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, every - (performance.now() - started))));
     }
     await Promise.all(pending);
@@ -141,20 +141,22 @@ try {
   };
   const LABEL = {
     alone: "alone",
+    ceiling: `beside GET /health (no binding) at ${values.rate} requests/s`,
     floor: `beside the floor's bare D1 statements at ${values.rate} requests/s`,
     steady: `beside "noisy" at its limit (${values.rate} requests/s)`,
     limited: `"noisy" floods (${floodConcurrency} in flight), limited`,
     lifted: `"noisy" floods (${floodConcurrency} in flight), its limit lifted`,
   } as const;
-  const latencies: Record<keyof typeof LABEL, number[]> = { alone: [], floor: [], steady: [], limited: [], lifted: [] };
+  const latencies: Record<keyof typeof LABEL, number[]> = { alone: [], ceiling: [], floor: [], steady: [], limited: [], lifted: [] };
   // Each round's p95 against alone's in the same round: how far one run's figures can drift.
-  const byRound: Record<"floor" | "steady" | "limited", number[]> = { floor: [], steady: [], limited: [] };
+  const byRound: Record<"ceiling" | "floor" | "steady" | "limited", number[]> = { ceiling: [], floor: [], steady: [], limited: [] };
 
   type Case = "alone" | keyof typeof byRound;
   const neighbours: Record<Case, () => Promise<unknown>[]> = {
     alone: () => [],
-    floor: () => [steadyLoop("beside.floor", "unused")],
-    steady: () => [steadyLoop("noisy", noisyToken)],
+    ceiling: () => [steadyLoop(() => get("beside", "unused", "/health"))],
+    floor: () => [steadyLoop((i) => floodRequest("beside.floor", "unused", i, 0))],
+    steady: () => [steadyLoop((i) => floodRequest("noisy", noisyToken, i, 0))],
     limited: () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("noisy", noisyToken, lane)),
   };
   const order = Object.keys(neighbours) as Case[];
@@ -195,11 +197,12 @@ try {
   const ratio = summary.limited.p95 / summary.alone.p95;
   console.log(`\nQuiet p95 under a limited flood / alone: ${ratio.toFixed(2)}x (target <= 1.20x: ${ratio <= 1.2 ? "met" : "NOT met"}).`);
   console.log(`Quiet p95 under a limited flood / beside the same neighbour within its limit: ${(summary.limited.p95 / summary.steady.p95).toFixed(2)}x.`);
+  console.log(`Quiet p95 beside GET /health at ${values.rate} requests/s / alone: ${(summary.ceiling.p95 / summary.alone.p95).toFixed(2)}x (the harness's least share).`);
   console.log(`Quiet p95 beside the floor at ${values.rate} requests/s / alone: ${(summary.floor.p95 / summary.alone.p95).toFixed(2)}x (the harness's own share).`);
   console.log(`Quiet p95 under a limited flood / beside the floor at that rate: ${(summary.limited.p95 / summary.floor.p95).toFixed(2)}x.`);
   console.log(`Quiet p95 under an unlimited flood / alone: ${(summary.lifted.p95 / summary.alone.p95).toFixed(2)}x.`);
   const rounded = (ratios: number[]) => ratios.map((x) => `${x.toFixed(2)}x`).join(", ");
-  console.log(`\nRound by round, quiet p95 / alone's in the same round: floor ${rounded(byRound.floor)}; at its limit ${rounded(byRound.steady)}; limited flood ${rounded(byRound.limited)}.`);
+  console.log(`\nRound by round, quiet p95 / alone's in the same round: /health ${rounded(byRound.ceiling)}; floor ${rounded(byRound.floor)}; at its limit ${rounded(byRound.steady)}; limited flood ${rounded(byRound.limited)}.`);
 } finally {
   await worker.dispose();
   await rm(dir, { recursive: true, force: true });
