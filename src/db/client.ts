@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { memoized } from "../lib/memo.ts";
 import * as schema from "./schema.ts";
 
 const connect = (d1: D1Database) => drizzle(d1, { schema });
@@ -7,16 +8,7 @@ export type Database = ReturnType<typeof connect>;
 
 // drizzle() walks the whole schema to build its relational config: a tenth of a list request's
 // CPU when done per request. One instance per binding object, for as long as the isolate keeps it.
-const instances = new WeakMap<D1Database, Database>();
-
-export function database(d1: D1Database): Database {
-  let db = instances.get(d1);
-  if (!db) {
-    db = connect(d1);
-    instances.set(d1, db);
-  }
-  return db;
-}
+export const database: (d1: D1Database) => Database = memoized(connect);
 
 /**
  * One page of a list request, as a prepared statement: `where` (with the `tenantId` placeholder

@@ -1,3 +1,4 @@
+import { memoized } from "../lib/memo.ts";
 import type { Database } from "./client.ts";
 
 // Drizzle prepared statements (`.prepare()` with `sql.placeholder`): the SQL text is built once per
@@ -5,17 +6,13 @@ import type { Database } from "./client.ts";
 // profile showed as the largest share of a hot request's own work; the hot statements (a user by
 // id, a user's insert and update) take this path. Keyed by the database instance, which
 // db/client.ts keeps one of per binding, and a name: fixed in code, or a list request's shape.
-const statements = new WeakMap<Database, Map<string, unknown>>();
+const statementsOf = memoized((_db: Database) => new Map<string, unknown>());
 // Shapes come from clients' filters: a bound on what an isolate keeps, far above what Entra's
 // handful of filter shapes needs.
 const MAX_PER_DATABASE = 500;
 
 export function prepared<T>(db: Database, name: string, build: (db: Database) => T): T {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
+  const cache = statementsOf(db);
   let statement = cache.get(name) as T | undefined;
   if (statement === undefined) {
     statement = build(db);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { type SQL, sql } from "drizzle-orm";
 import type { ListQuery } from "../db/client.ts";
+import { memoized } from "../lib/memo.ts";
 import { badRequest } from "../scim/errors.ts";
 import { type Binder, compileFilter, compileSort, filterShape, type SortOrder, type StorageMap } from "../scim/filter/compile.ts";
 import { parseFilter } from "../scim/filter/parse.ts";
@@ -63,16 +64,8 @@ export interface PreparedList {
 
 // A tenant's extensions can change what a filter compiles to (a caseExact attribute): each resource
 // type object (tenancy/resource-types.ts keeps one per extension set) has shapes of its own.
-const typeIds = new WeakMap<ResourceTypeDef, number>();
 let typesSeen = 0;
-function typeId(type: ResourceTypeDef): number {
-  let id = typeIds.get(type);
-  if (id === undefined) {
-    id = ++typesSeen;
-    typeIds.set(type, id);
-  }
-  return id;
-}
+const typeId = memoized((_type: ResourceTypeDef) => ++typesSeen);
 
 /**
  * Compiles a list request for one resource type's storage; `id` is its id column, the tie-breaker.

@@ -1,14 +1,8 @@
 import type { Context } from "hono";
+import { memoized } from "../lib/memo.ts";
 
 // A request's URL is needed by auth (its host), by every body that carries a location (the SCIM
 // base) and so on: parsed once per request, not by each of them.
-const parsed = new WeakMap<Request, URL>();
+const urlOf = memoized((request: Request) => new URL(request.url));
 
-export function requestUrl(c: Context): URL {
-  let url = parsed.get(c.req.raw);
-  if (!url) {
-    url = new URL(c.req.url);
-    parsed.set(c.req.raw, url);
-  }
-  return url;
-}
+export const requestUrl = (c: Context): URL => urlOf(c.req.raw);

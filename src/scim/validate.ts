@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { memoized } from "../lib/memo.ts";
 import { parseAttrPath } from "./filter/parse.ts";
 import { badRequest } from "./errors.ts";
 import { isObject } from "./json.ts";
@@ -168,7 +169,7 @@ function dropUndefined(value: unknown): unknown {
   return out;
 }
 
-const schemaCache = new WeakMap<ResourceTypeDef, z.ZodType>();
+const schemaOf = memoized(resourceSchema);
 
 /**
  * Validates a resource body (POST, PUT, or the result of a PATCH) and returns canonical data:
@@ -176,12 +177,7 @@ const schemaCache = new WeakMap<ResourceTypeDef, z.ZodType>();
  */
 export function parseResource(input: unknown, type: ResourceTypeDef): ScimData {
   if (!isObject(input)) throw badRequest("invalidSyntax", "the request body must be a JSON object");
-  let schema = schemaCache.get(type);
-  if (!schema) {
-    schema = resourceSchema(type);
-    schemaCache.set(type, schema);
-  }
-  const result = schema.safeParse(input);
+  const result = schemaOf(type).safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue.path.join(".") || "body";
