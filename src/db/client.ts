@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { memoized } from "../lib/memo.ts";
+import { prepared } from "./prepared.ts";
 import * as schema from "./schema.ts";
 
 const connect = (d1: D1Database) => drizzle(d1, { schema });
@@ -35,17 +36,28 @@ export function runBatch(db: Database, statements: readonly Statement[]) {
   return db.batch(statements as unknown as [Statement, ...Statement[]]);
 }
 
+/** A list request's prepared statement, named for db/prepared.ts by its purpose and the query's shape. */
+export interface ListStatement<Row> {
+  name: string;
+  build: (db: Database) => { all(values: Record<string, unknown>): Promise<Row[]> };
+}
+
 /**
  * A page of rows and the total they are a page of, in one statement: each row carries
  * `count(*) OVER ()`. Only an empty page needs the separate count (count=0, or past the end).
  */
-export async function pageWithTotal<Row extends { total: number }>(
+export async function listPage<Row extends { total: number }>(
+  db: Database,
+  tenantId: string,
   query: ListQuery,
-  rows: () => Promise<Row[]>,
-  total: () => Promise<number>,
+  page: ListStatement<Row>,
+  count: ListStatement<{ total: number }>,
 ): Promise<{ total: number; rows: Row[] }> {
+  const values = { ...query.values, tenantId, limit: query.limit, offset: query.offset };
+  const run = <R>(statement: ListStatement<R>) => prepared(db, `${statement.name}:${query.shape}`, statement.build).all(values);
+  const total = async () => (await run(count))[0].total;
   if (query.limit === 0) return { total: await total(), rows: [] };
-  const found = await rows();
+  const found = await run(page);
   if (found.length > 0) return { total: found[0].total, rows: found };
   return { total: query.offset === 0 ? 0 : await total(), rows: [] };
 }

@@ -4,8 +4,7 @@ import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { type Database, type ListQuery, pageWithTotal, TENANT, totalOver } from "./client.ts";
-import { prepared } from "./prepared.ts";
+import { type Database, type ListQuery, listPage, TENANT, totalOver } from "./client.ts";
 import { groupMembers, groups, users } from "./schema.ts";
 
 // Tenant-scoped queries and write statements for Groups and their member rows.
@@ -79,11 +78,12 @@ const countGroupsStatement = (query: ListQuery) => (db: Database) =>
   db.select({ total: count() }).from(groups).where(and(eq(groups.tenantId, TENANT), query.where)).prepare();
 
 export async function listGroups(db: Database, tenantId: string, query: ListQuery) {
-  const values = { ...query.values, tenantId, limit: query.limit, offset: query.offset };
-  const { total, rows } = await pageWithTotal(
+  const { total, rows } = await listPage(
+    db,
+    tenantId,
     query,
-    () => prepared(db, `listGroups:${query.shape}`, listGroupsStatement(query)).all(values),
-    async () => (await prepared(db, `countGroups:${query.shape}`, countGroupsStatement(query)).all(values))[0].total,
+    { name: "listGroups", build: listGroupsStatement(query) },
+    { name: "countGroups", build: countGroupsStatement(query) },
   );
   return { total, resources: rows.map(toStored) };
 }

@@ -3,7 +3,7 @@ import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { Membership, StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { type Database, type ListQuery, pageWithTotal, TENANT, totalOver } from "./client.ts";
+import { type Database, type ListQuery, listPage, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { prepared } from "./prepared.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
@@ -103,11 +103,12 @@ const countUsersStatement = (query: ListQuery) => (db: Database) =>
 
 /** `withGroups`: read each user's groups in the same statement (skipped when the response drops them). */
 export async function listUsers(db: Database, tenantId: string, query: ListQuery, withGroups = true) {
-  const values = { ...query.values, tenantId, limit: query.limit, offset: query.offset };
-  const { total, rows } = await pageWithTotal(
+  const { total, rows } = await listPage(
+    db,
+    tenantId,
     query,
-    () => prepared(db, `listUsers:${withGroups}:${query.shape}`, listUsersStatement(query, withGroups)).all(values),
-    async () => (await prepared(db, `countUsers:${query.shape}`, countUsersStatement(query)).all(values))[0].total,
+    { name: `listUsers:${withGroups}`, build: listUsersStatement(query, withGroups) },
+    { name: "countUsers", build: countUsersStatement(query) },
   );
   return { total, resources: (rows as UserRow[]).map(toStored) };
 }
