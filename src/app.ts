@@ -49,9 +49,7 @@ export function createApp() {
     const known = /^\/scim(\/v2)?\/(Users|Groups|Bulk|\.search|ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i.test(
       requestUrl(c).pathname,
     );
-    const error = known
-      ? new ScimError(405, `${c.req.method} is not supported here`)
-      : new ScimError(404, "no such endpoint");
+    const error = known ? new ScimError(405, `${c.req.method} is not supported here`) : new ScimError(404, "no such endpoint");
     return scimJson(c, errorBody(error.toData()), error.status);
   });
 

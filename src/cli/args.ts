@@ -5,7 +5,14 @@ import { parseArgs } from "node:util";
 import { TENANT_NAME } from "../lib/token-store.ts";
 import { usageError } from "./errors.ts";
 import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
-import { POLICY_COMMANDS, POLICY_ONLY_OPTIONS, POLICY_OPTIONS, type PolicyRequest, type PolicyValues, parsePolicyCommand } from "./policy-args.ts";
+import {
+  POLICY_COMMANDS,
+  POLICY_ONLY_OPTIONS,
+  POLICY_OPTIONS,
+  type PolicyRequest,
+  type PolicyValues,
+  parsePolicyCommand,
+} from "./policy-args.ts";
 
 export type CommandName = "create" | "rotate" | "revoke" | "list";
 
@@ -113,9 +120,7 @@ export function validateTenantName(name: string): string {
   // Lower-case only although DNS is case-insensitive: the name is also the D1 key and the
   // Worker matches it against the Host header, so one spelling per tenant avoids look-alikes.
   if (!TENANT_NAME.test(name)) {
-    throw usageError(
-      `invalid tenant name "${name}": use 1-63 lower-case letters, digits or "-", not starting or ending with "-"`,
-    );
+    throw usageError(`invalid tenant name "${name}": use 1-63 lower-case letters, digits or "-", not starting or ending with "-"`);
   }
   return name;
 }

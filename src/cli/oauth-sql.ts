@@ -19,8 +19,7 @@ const clientLit = (clientId: string) => literal(clientId, CLIENT_ID, "client id"
 const idLit = (id: string) => literal(id, HEX_ID, "id");
 const instantLit = (instant: string) => literal(instant, ISO_INSTANT, "timestamp");
 const tenantExists = (tenant: string) => `EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLit(tenant)})`;
-const clientWhere = (tenant: string, clientId: string) =>
-  `tenant_id = ${tenantLit(tenant)} AND client_id = ${clientLit(clientId)}`;
+const clientWhere = (tenant: string, clientId: string) => `tenant_id = ${tenantLit(tenant)} AND client_id = ${clientLit(clientId)}`;
 
 export interface NewSecret {
   secretId: string;

@@ -27,5 +27,12 @@ export function listText(tenants: TenantListing[]): string {
   const header = ["TENANT", "CREATED", "TOKEN", "TENANT URL"];
   const rows = tenants.map((t) => [t.tenant, t.createdAt, t.tokenLive ? "live" : "none", t.tenantUrl]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i].length)));
-  return `${[header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n")}\n`;
+  return `${[header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }

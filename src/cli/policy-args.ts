@@ -65,7 +65,8 @@ const BUILT_IN = [
 /** `name:type[:flag...]`, flags: multi, required, caseExact, readOnly|immutable|writeOnly, returned=…, unique, values=a|b, refs=a|b. */
 export function parseAttributeSpec(spec: string): AttributeSpec {
   const [name, type, ...flags] = spec.split(":");
-  if (!name || !ATTR_NAME.test(name)) throw usageError(`--attr ${spec}: "${name}" is not a valid attribute name (letters, digits, "-" and "_", starting with a letter)`);
+  if (!name || !ATTR_NAME.test(name))
+    throw usageError(`--attr ${spec}: "${name}" is not a valid attribute name (letters, digits, "-" and "_", starting with a letter)`);
   if (!TYPES.includes(type as AttrType)) throw usageError(`--attr ${spec}: type must be one of ${TYPES.join(", ")}`);
   const attribute = defineAttribute(name, type as AttrType);
   for (const flag of flags) {
@@ -97,13 +98,16 @@ export function parseAttributeSpec(spec: string): AttributeSpec {
       case "values":
       case "refs": {
         const list = (value ?? "").split("|");
-        if (!list.every((v) => CANONICAL.test(v))) throw usageError(`--attr ${spec}: ${key} takes a|b|c of letters, digits, space, _ . @ -`);
+        if (!list.every((v) => CANONICAL.test(v)))
+          throw usageError(`--attr ${spec}: ${key} takes a|b|c of letters, digits, space, _ . @ -`);
         if (key === "values") attribute.canonicalValues = list;
         else attribute.referenceTypes = list;
         break;
       }
       default:
-        throw usageError(`--attr ${spec}: unknown flag "${flag}" (multi, required, caseExact, readOnly, immutable, writeOnly, returned=…, unique, values=a|b, refs=a|b)`);
+        throw usageError(
+          `--attr ${spec}: unknown flag "${flag}" (multi, required, caseExact, readOnly, immutable, writeOnly, returned=…, unique, values=a|b, refs=a|b)`,
+        );
     }
   }
   if (attribute.referenceTypes && attribute.type !== "reference") throw usageError(`--attr ${spec}: refs= needs type reference`);
@@ -148,7 +152,13 @@ function parseSettings(values: PolicyValues): SettingsChange {
 }
 
 /** `positionals` after the command word(s) have been checked to name a policy command. */
-export function parsePolicyCommand(positionals: string[], values: PolicyValues, tenantOf: (name: string | undefined) => string, target: Target, json: boolean): PolicyRequest {
+export function parsePolicyCommand(
+  positionals: string[],
+  values: PolicyValues,
+  tenantOf: (name: string | undefined) => string,
+  target: Target,
+  json: boolean,
+): PolicyRequest {
   const [group, verb, tenantName, ...rest] = positionals;
   const command = `${group} ${verb ?? ""}`.trim();
   const tenant = () => tenantOf(tenantName);
@@ -165,7 +175,15 @@ export function parsePolicyCommand(positionals: string[], values: PolicyValues, 
       const names = attributes.map((a) => a.name.toLowerCase());
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup) throw usageError(`attribute "${dup}" is given twice (names are case-insensitive)`);
-      return { ...common, command, tenant: tenant(), urn, resourceType: parseResource(values.resource, urn), required: values.required ?? false, attributes };
+      return {
+        ...common,
+        command,
+        tenant: tenant(),
+        urn,
+        resourceType: parseResource(values.resource, urn),
+        required: values.required ?? false,
+        attributes,
+      };
     }
     case "schema list":
       noMore(0);

@@ -22,7 +22,12 @@ export interface ProvisioningSettings {
   rateLimitPerSecond: number | null;
 }
 
-export const DEFAULT_PROVISIONING: ProvisioningSettings = { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null };
+export const DEFAULT_PROVISIONING: ProvisioningSettings = {
+  allowedDomains: [],
+  deleteMode: "hard",
+  groupsEnabled: true,
+  rateLimitPerSecond: null,
+};
 
 type Request<C extends PolicyRequest["command"]> = Extract<PolicyRequest, { command: C }>;
 
@@ -71,7 +76,11 @@ export async function removeSchema(request: Request<"schema remove">, ctx: Conte
 }
 
 export async function setDomains(request: Request<"domains set">, ctx: Context) {
-  const rows = await run<sql.SettingsRow>(ctx, request.tenant, sql.changeSettings(request.tenant, { allowedDomains: request.domains }, ctx.now().toISOString()));
+  const rows = await run<sql.SettingsRow>(
+    ctx,
+    request.tenant,
+    sql.changeSettings(request.tenant, { allowedDomains: request.domains }, ctx.now().toISOString()),
+  );
   return { tenant: request.tenant, ...settingsOf(rows[0]) };
 }
 

@@ -35,7 +35,9 @@ export async function runPolicyCommand(request: PolicyRequest, ctx: Context): Pr
     case "schema add":
       return render(await commands.addSchema(request, ctx), (r) => `Added to ${r.tenant}:\n${extensionText({ ...r, createdAt: "" })}`);
     case "schema list":
-      return render(await commands.listSchemas(request, ctx), (r) => (r.length ? r.map(extensionText).join("\n") : `${request.tenant} has no schema extensions`));
+      return render(await commands.listSchemas(request, ctx), (r) =>
+        r.length ? r.map(extensionText).join("\n") : `${request.tenant} has no schema extensions`,
+      );
     case "schema remove":
       return render(await commands.removeSchema(request, ctx), (r) => `Removed ${r.urn} from ${r.tenant}`);
     case "domains set":

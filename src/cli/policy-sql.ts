@@ -32,7 +32,14 @@ export interface SettingsRow {
 }
 
 /** [diagnosis, inserted rows]: no row inserted when the tenant is unknown or the URN is taken (any case). */
-export const addSchema = (tenant: string, urn: string, resourceType: "User" | "Group", required: boolean, attributes: AttributeSpec[], at: string) => [
+export const addSchema = (
+  tenant: string,
+  urn: string,
+  resourceType: "User" | "Group",
+  required: boolean,
+  attributes: AttributeSpec[],
+  at: string,
+) => [
   tenantExists(tenant),
   `INSERT INTO tenant_schemas (tenant_id, urn, resource_type, required, attributes, created_at)
    SELECT ${tenantLit(tenant)}, ${textLit(urn)}, ${literal(resourceType, /^(User|Group)$/, "resource type")}, ${required ? 1 : 0},
@@ -61,7 +68,8 @@ export function changeSettings(tenant: string, change: SettingsChange & { allowe
   if (change.allowedDomains !== undefined) columns.allowed_domains = textLit(JSON.stringify(change.allowedDomains));
   if (change.deleteMode !== undefined) columns.delete_mode = literal(change.deleteMode, /^(hard|soft)$/, "delete mode");
   if (change.groupsEnabled !== undefined) columns.groups_enabled = change.groupsEnabled ? "1" : "0";
-  if (change.rateLimitPerSecond !== undefined) columns.rate_limit_per_second = change.rateLimitPerSecond === null ? "NULL" : String(Math.trunc(change.rateLimitPerSecond));
+  if (change.rateLimitPerSecond !== undefined)
+    columns.rate_limit_per_second = change.rateLimitPerSecond === null ? "NULL" : String(Math.trunc(change.rateLimitPerSecond));
   const initial = { allowed_domains: textLit("[]"), delete_mode: "'hard'", groups_enabled: "1", rate_limit_per_second: "NULL", ...columns };
   const names = Object.keys(initial);
   return [

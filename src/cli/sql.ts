@@ -26,8 +26,7 @@ export interface TenantRow {
 export const insertTenant = (tenant: string, tokenHash: string, createdAt: string) =>
   `INSERT INTO tenants (id, token_hash, created_at) VALUES (${tenantLit(tenant)}, ${hashLit(tokenHash)}, ${literal(createdAt, ISO_INSTANT, "timestamp")}) ON CONFLICT (id) DO NOTHING RETURNING id`;
 
-export const selectTenant = (tenant: string) =>
-  `SELECT id, token_hash, created_at FROM tenants WHERE id = ${tenantLit(tenant)}`;
+export const selectTenant = (tenant: string) => `SELECT id, token_hash, created_at FROM tenants WHERE id = ${tenantLit(tenant)}`;
 
 export const selectTenants = () => "SELECT id, token_hash, created_at FROM tenants ORDER BY id";
 

@@ -13,9 +13,7 @@ const LOCAL_ORIGIN_SUFFIX = "localhost:8787";
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 export function tenantUrl(tenant: string, target: Target, baseDomain: string): string {
-  return target.remote
-    ? `https://${tenant}.${baseDomain}/scim/v2`
-    : `http://${tenant}.${LOCAL_ORIGIN_SUFFIX}/scim/v2`;
+  return target.remote ? `https://${tenant}.${baseDomain}/scim/v2` : `http://${tenant}.${LOCAL_ORIGIN_SUFFIX}/scim/v2`;
 }
 
 /** The tenant's OAuth token endpoint (RFC 6749 §3.2), as the customer pastes it into Entra. */
@@ -50,16 +48,12 @@ export async function resolveBaseDomain(target: Target, env: Record<string, stri
   const config = unstable_readConfig({ config: target.config ?? defaultConfigPath() }, { hideWarnings: true });
   const domain = config.vars?.BASE_DOMAIN;
   if (typeof domain !== "string" || domain === "") {
-    throw new CliError(
-      "BASE_DOMAIN is not set: export BASE_DOMAIN=scim.example.com or set [vars] BASE_DOMAIN in wrangler.toml",
-    );
+    throw new CliError("BASE_DOMAIN is not set: export BASE_DOMAIN=scim.example.com or set [vars] BASE_DOMAIN in wrangler.toml");
   }
   return checkRemoteBaseDomain(domain, `from ${config.configPath ?? "wrangler.toml"} [vars]`);
 }
 
 /** The file the spawned wrangler reads (it runs in the project root), whatever the caller's cwd. */
 function defaultConfigPath(): string | undefined {
-  return ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
-    .map((name) => join(PROJECT_ROOT, name))
-    .find((path) => existsSync(path));
+  return ["wrangler.json", "wrangler.jsonc", "wrangler.toml"].map((name) => join(PROJECT_ROOT, name)).find((path) => existsSync(path));
 }

@@ -127,7 +127,16 @@ export function wranglerStore(target: Target): Store {
 
     async kvPut(key, value, metadata) {
       await run(`writing KV key ${key}`, [
-        "kv", "key", "put", "--binding", "TOKENS", key, value, "--metadata", JSON.stringify(metadata), ...flags,
+        "kv",
+        "key",
+        "put",
+        "--binding",
+        "TOKENS",
+        key,
+        value,
+        "--metadata",
+        JSON.stringify(metadata),
+        ...flags,
       ]);
     },
 

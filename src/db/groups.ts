@@ -75,7 +75,11 @@ const listGroupsStatement = (query: ListQuery) => (db: Database) =>
     .prepare();
 
 const countGroupsStatement = (query: ListQuery) => (db: Database) =>
-  db.select({ total: count() }).from(groups).where(and(eq(groups.tenantId, TENANT), query.where)).prepare();
+  db
+    .select({ total: count() })
+    .from(groups)
+    .where(and(eq(groups.tenantId, TENANT), query.where))
+    .prepare();
 
 export async function listGroups(db: Database, tenantId: string, query: ListQuery) {
   const { total, rows } = await listPage(
@@ -104,13 +108,16 @@ export function memberPage(db: Database, tenantId: string, groupId: string, afte
  */
 export async function loadForWrite(db: Database, tenantId: string, groupId: string, ids: string[]) {
   const memberQueries = chunks(ids, ID_CHUNK).flatMap((part) => [
-    db.select({ id: users.id }).from(users).where(and(eq(users.tenantId, tenantId), isNull(users.deletedAt), inArray(users.id, part))),
-    db.select({ id: groups.id }).from(groups).where(and(eq(groups.tenantId, tenantId), inArray(groups.id, part))),
+    db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), isNull(users.deletedAt), inArray(users.id, part))),
+    db
+      .select({ id: groups.id })
+      .from(groups)
+      .where(and(eq(groups.tenantId, tenantId), inArray(groups.id, part))),
   ]);
-  const [groupRows, ...results] = await db.batch([
-    db.select().from(groups).where(byId(tenantId, groupId)),
-    ...memberQueries,
-  ]);
+  const [groupRows, ...results] = await db.batch([db.select().from(groups).where(byId(tenantId, groupId)), ...memberQueries]);
   const found = new Map<string, MemberRow>();
   results.forEach((rows, i) => {
     for (const { id } of rows as { id: string }[]) found.set(id, { memberId: id, memberType: i % 2 === 0 ? "User" : "Group" });
@@ -155,8 +162,7 @@ export function addMemberStatements(db: Database, tenantId: string, groupId: str
   );
 }
 
-const ofGroup = (tenantId: string, groupId: string) =>
-  and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
+const ofGroup = (tenantId: string, groupId: string) => and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
 
 export function removeMemberStatements(db: Database, tenantId: string, groupId: string, ids: string[]) {
   return chunks(ids, ID_CHUNK).map((part) =>
@@ -180,4 +186,3 @@ export function deleteGroupStatements(db: Database, tenantId: string, id: string
     leaveAllGroupsStatement(db, tenantId, id),
   ] as const;
 }
-

@@ -16,10 +16,7 @@ export interface ClientCredentials {
 }
 
 const accessTokenSeconds = (db: Database, tenantId: string) =>
-  db
-    .select({ seconds: tenantAuthSettings.accessTokenSeconds })
-    .from(tenantAuthSettings)
-    .where(eq(tenantAuthSettings.tenantId, tenantId));
+  db.select({ seconds: tenantAuthSettings.accessTokenSeconds }).from(tenantAuthSettings).where(eq(tenantAuthSettings.tenantId, tenantId));
 
 /** A client, all its secrets and the tenant's token lifetime: one round trip. */
 export async function clientCredentials(db: Database, tenantId: string, clientId: string): Promise<ClientCredentials> {

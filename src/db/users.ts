@@ -99,7 +99,11 @@ const listUsersStatement = (query: ListQuery, withGroups: boolean) => (db: Datab
     .prepare();
 
 const countUsersStatement = (query: ListQuery) => (db: Database) =>
-  db.select({ total: count() }).from(users).where(and(liveIn(TENANT), query.where)).prepare();
+  db
+    .select({ total: count() })
+    .from(users)
+    .where(and(liveIn(TENANT), query.where))
+    .prepare();
 
 /** `withGroups`: read each user's groups in the same statement (skipped when the response drops them). */
 export async function listUsers(db: Database, tenantId: string, query: ListQuery, withGroups = true) {
@@ -142,7 +146,13 @@ const dataColumns = {
 const insertUserStatement = (db: Database) =>
   db
     .insert(users)
-    .values({ tenantId: bound("tenantId"), id: bound("id"), passwordHash: bound("passwordHash"), created: bound("created"), ...dataColumns })
+    .values({
+      tenantId: bound("tenantId"),
+      id: bound("id"),
+      passwordHash: bound("passwordHash"),
+      created: bound("created"),
+      ...dataColumns,
+    })
     .prepare();
 
 export function insertUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null, json: string) {
@@ -221,7 +231,13 @@ export function softDeleteUserStatements(db: Database, tenantId: string, user: S
   return [
     db
       .update(users)
-      .set({ deletedAt: now, active: false, data: JSON.stringify({ ...user.data, active: false }), lastModified: now, version: user.version + 1 })
+      .set({
+        deletedAt: now,
+        active: false,
+        data: JSON.stringify({ ...user.data, active: false }),
+        lastModified: now,
+        version: user.version + 1,
+      })
       .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id), isNull(users.deletedAt)))
       .returning({ id: users.id }),
     leaveAllGroupsStatement(db, tenantId, user.id),

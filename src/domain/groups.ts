@@ -13,7 +13,14 @@ import { badRequest, notFound } from "../scim/errors.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
-import { checkMemberCount, type MemberIntent, type MemberRef, memberRefs, referencedMembers, splitMemberOperations } from "../scim/patch/members.ts";
+import {
+  checkMemberCount,
+  type MemberIntent,
+  type MemberRef,
+  memberRefs,
+  referencedMembers,
+  splitMemberOperations,
+} from "../scim/patch/members.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { WriteContext } from "./context.ts";
@@ -69,7 +76,12 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
 });
 
 /** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
-export async function replaceGroup({ db, tenant: tenantId }: WriteContext, id: string, input: ScimData, ifMatch?: string): Promise<StoredResource> {
+export async function replaceGroup(
+  { db, tenant: tenantId }: WriteContext,
+  id: string,
+  input: ScimData,
+  ifMatch?: string,
+): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
   const group = next(current, data);
@@ -99,12 +111,15 @@ function intentStatements(db: Database, tenantId: string, groupId: string, inten
   }
 }
 
-export async function patchGroup({ db, tenant: tenantId, type }: WriteContext, id: string, ops: PatchOp[], ifMatch?: string): Promise<StoredResource> {
+export async function patchGroup(
+  { db, tenant: tenantId, type }: WriteContext,
+  id: string,
+  ops: PatchOp[],
+  ifMatch?: string,
+): Promise<StoredResource> {
   const { attributeOps, memberIntents } = splitMemberOperations(ops);
   const { current, rows } = await load(db, tenantId, id, referencedMembers(memberIntents), ifMatch);
-  const data = attributeOps.length
-    ? parseResource(applyPatch(current.data, attributeOps, type), type)
-    : current.data;
+  const data = attributeOps.length ? parseResource(applyPatch(current.data, attributeOps, type), type) : current.data;
   const group = next(current, data);
   // Statements run in order inside one atomic batch, so "replace then add" lands as written.
   await runBatch(db, [

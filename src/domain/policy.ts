@@ -17,7 +17,10 @@ export function checkAllowedDomains(data: ScimData, allowed: string[]): void {
   const check = (what: string, address: string) => {
     const domain = domainOf(address);
     if (!domain || !allowed.includes(domain)) {
-      throw badRequest("invalidValue", `${what} "${address}" is not in an email domain this organisation allows (${list}); change the attribute mapping or the user's address`);
+      throw badRequest(
+        "invalidValue",
+        `${what} "${address}" is not in an email domain this organisation allows (${list}); change the attribute mapping or the user's address`,
+      );
     }
   };
   check("userName", String(data.userName));

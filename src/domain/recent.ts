@@ -37,7 +37,9 @@ export function recentWrites(maxBytes = 8 * 1024 * 1024): RecentWrites {
   return {
     get(id) {
       const entry = entries.get(id);
-      return entry && { id, data: JSON.parse(entry.json), created: entry.created, lastModified: entry.lastModified, version: entry.version };
+      return (
+        entry && { id, data: JSON.parse(entry.json), created: entry.created, lastModified: entry.lastModified, version: entry.version }
+      );
     },
     remember(resource, json) {
       forget(resource.id);

@@ -39,7 +39,13 @@ export class TenantWriter extends DurableObject<Env> {
     if (!decision.allowed) {
       return Promise.resolve<WriteResult<T>>({ ok: false, error: tooManyRequests(decision.retryAfterSeconds).toData() });
     }
-    const ctx: WriteContext = { db: this.db, tenant, type: tenantResourceTypes(policy.extensions)[type], policy, recentUsers: this.recentUsers };
+    const ctx: WriteContext = {
+      db: this.db,
+      tenant,
+      type: tenantResourceTypes(policy.extensions)[type],
+      policy,
+      recentUsers: this.recentUsers,
+    };
     const run = this.tail.then(() => capture(() => work(domain, ctx)));
     this.tail = run.catch(() => undefined);
     return run;

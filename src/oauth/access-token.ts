@@ -33,10 +33,7 @@ function signingKey(env: Env): Promise<CryptoKey> | undefined {
   if (!secret || secret.length < MIN_SECRET_LENGTH) return undefined;
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
     keys.set(secret, key);
   }
   return key;
@@ -58,8 +55,7 @@ export async function issueAccessToken(env: Env, grant: AccessTokenGrant, lifeti
 }
 
 /** Ours, as opposed to Entra's (RS256) or a Secret Token (no JWT at all): decided by the header alone. */
-export const isAccessTokenHeader = (header: { alg?: string; typ?: string }) =>
-  header.alg === ALGORITHM && header.typ === TYPE;
+export const isAccessTokenHeader = (header: { alg?: string; typ?: string }) => header.alg === ALGORITHM && header.typ === TYPE;
 
 /** The grant a token carries, or null when it is forged, expired or malformed. Revocation is the caller's check. */
 export async function verifyAccessToken(env: Env, token: string): Promise<ClientGrant | null> {

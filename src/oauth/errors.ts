@@ -3,12 +3,7 @@
 // place that knows statuses and headers.
 
 /** RFC 6749 §5.2, plus temporarily_unavailable (RFC 6749 §4.1.2.1) for a rate limit's 429. */
-export type OAuthErrorCode =
-  | "invalid_request"
-  | "invalid_client"
-  | "unsupported_grant_type"
-  | "invalid_scope"
-  | "temporarily_unavailable";
+export type OAuthErrorCode = "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable";
 
 /**
  * Why an attempt failed: logged, never sent. invalid_client says nothing more on the wire, so a
@@ -82,8 +77,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
 export const clientAuthFailed = (reason: FailureReason, options: OAuthErrorOptions = {}) =>
   new OAuthError("invalid_client", reason, "client authentication failed", options);
 
-export const invalidRequest = (reason: FailureReason, description: string) =>
-  new OAuthError("invalid_request", reason, description);
+export const invalidRequest = (reason: FailureReason, description: string) => new OAuthError("invalid_request", reason, description);
 
 export function oauthErrorResponse(error: OAuthError): Response {
   const headers = new Headers({

@@ -22,7 +22,12 @@ export function userBodies(c: Context<AppEnv>, list: StoredResource[], projectio
   return list.map((user) => {
     const resource = toScim(user, type, base);
     if (fields && user.memberships?.length) {
-      resource.groups = user.memberships.map((m) => ({ value: m.groupId, $ref: `${base}/Groups/${m.groupId}`, display: m.display, type: "direct" }));
+      resource.groups = user.memberships.map((m) => ({
+        value: m.groupId,
+        $ref: `${base}/Groups/${m.groupId}`,
+        display: m.display,
+        type: "direct",
+      }));
     }
     return { resource: project(resource, projection, type) };
   });

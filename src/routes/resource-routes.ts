@@ -55,7 +55,10 @@ export function writesOf(c: Context<AppEnv>, store: ResourceStore) {
 
 export function assertEnabled(c: Context<AppEnv>, store: ResourceStore) {
   if (!store.enabled(c.var.config)) {
-    throw new ScimError(403, `${store.type.name} provisioning is disabled for this tenant: turn it off in the app's provisioning settings, or ask the service operator to enable it`);
+    throw new ScimError(
+      403,
+      `${store.type.name} provisioning is disabled for this tenant: turn it off in the app's provisioning settings, or ask the service operator to enable it`,
+    );
   }
 }
 
@@ -72,7 +75,15 @@ export async function listResponseOf(c: Context<AppEnv>, store: ResourceStore, p
 
 /** A ListResponse: streamed when groups' members are in it, else one JSON text. */
 export function respondList(c: Context<AppEnv>, total: number, paging: Paging, bodies: ResourceBody[]) {
-  if (!streamsMembers(bodies)) return scimJson(c, listResponse(total, paging, bodies.map((b) => b.resource)));
+  if (!streamsMembers(bodies))
+    return scimJson(
+      c,
+      listResponse(
+        total,
+        paging,
+        bodies.map((b) => b.resource),
+      ),
+    );
   return streamJson(c, listJson(total, paging, bodies, memberPages(c), scimBase(c)));
 }
 

@@ -17,7 +17,11 @@ export function rootSearch(stores: ResourceStore[]) {
 
   routes.post("/", async (c) => {
     const params = listParamsFromSearch(await readJson(c));
-    const prepared = prepareEach(stores.filter((s) => s.enabled(c.var.config)), params, c);
+    const prepared = prepareEach(
+      stores.filter((s) => s.enabled(c.var.config)),
+      params,
+      c,
+    );
     const db = database(c.env.DB);
     const first = prepared.find((p) => p.list)?.list as PreparedList;
     let offset = first.query.offset;
@@ -26,7 +30,12 @@ export function rootSearch(stores: ResourceStore[]) {
     const bodies: ResourceBody[] = [];
     for (const { store, list } of prepared) {
       if (!list) continue;
-      const { total: count, resources } = await store.list(db, c.var.tenant, { ...list.query, offset, limit: remaining }, wantsRelation(c, store, list.projection));
+      const { total: count, resources } = await store.list(
+        db,
+        c.var.tenant,
+        { ...list.query, offset, limit: remaining },
+        wantsRelation(c, store, list.projection),
+      );
       total += count;
       offset = Math.max(0, offset - count);
       remaining -= resources.length;

@@ -107,7 +107,10 @@ export function resolveBulkIds(operation: BulkOperation, ids: Map<string, string
   };
   return {
     ...operation,
-    path: operation.path.split("/").map((s) => swap(s) as string).join("/"),
+    path: operation.path
+      .split("/")
+      .map((s) => swap(s) as string)
+      .join("/"),
     ...(operation.data !== undefined ? { data: swap(operation.data) } : {}),
   };
 }
@@ -140,7 +143,9 @@ export async function executeBulk(
 ): Promise<BulkResult[]> {
   const { operations, failOnErrors } = request;
   const definedAt = new Map<string, number>();
-  operations.forEach((op, i) => op.method === "POST" && op.bulkId && definedAt.set(op.bulkId, i));
+  for (const [i, op] of operations.entries()) {
+    if (op.method === "POST" && op.bulkId) definedAt.set(op.bulkId, i);
+  }
   const ids = new Map<string, string>();
   const results = new Map<number, BulkResult>();
   const running = new Set<number>();
@@ -172,7 +177,12 @@ export async function executeBulk(
     } catch (error) {
       if (!(error instanceof ScimError)) throw error;
       errors++;
-      result = { method: op.method, ...(op.bulkId ? { bulkId: op.bulkId } : {}), status: String(error.status), response: errorResponse(error) };
+      result = {
+        method: op.method,
+        ...(op.bulkId ? { bulkId: op.bulkId } : {}),
+        status: String(error.status),
+        response: errorResponse(error),
+      };
     }
     running.delete(index);
     results.set(index, result);

@@ -135,14 +135,8 @@ function mergeDeep(existing: unknown, value: unknown): unknown {
  * Which sub-attributes of `name` a projection returns, or undefined when it returns none of them,
  * so callers can skip reading what won't be shown (Entra's excludedAttributes=members).
  */
-export function returnedSubAttributes(
-  projection: Projection,
-  type: ResourceTypeDef,
-  name: string,
-  all: string[],
-): string[] | undefined {
-  const selectors = (list: string[]) =>
-    list.map((text) => selectorOf(type, text)).filter((s): s is Selector => s?.key === name && !s.attr);
+export function returnedSubAttributes(projection: Projection, type: ResourceTypeDef, name: string, all: string[]): string[] | undefined {
+  const selectors = (list: string[]) => list.map((text) => selectorOf(type, text)).filter((s): s is Selector => s?.key === name && !s.attr);
   if (projection.attributes?.length) {
     const picked = selectors(projection.attributes);
     if (picked.length === 0) return undefined;

@@ -13,7 +13,6 @@ import type { ResourceTypeDef } from "./schema/resource-type.ts";
 
 export type ScimData = Record<string, unknown>;
 
-
 // An absent value, in the sense of RFC 7644 §3.5.2.3 and Entra's clears: null, "", [] and {}.
 function isEmpty(value: unknown): boolean {
   if (value === null || value === undefined || value === "") return true;
@@ -63,9 +62,21 @@ function valueSchema(def: AttributeDef): z.ZodType {
     case "boolean":
       return booleanLike;
     case "integer":
-      return z.union([z.number().int(), z.string().regex(/^-?\d+$/, "expected an integer").transform(Number)]);
+      return z.union([
+        z.number().int(),
+        z
+          .string()
+          .regex(/^-?\d+$/, "expected an integer")
+          .transform(Number),
+      ]);
     case "decimal":
-      return z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, "expected a number").transform(Number)]);
+      return z.union([
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+(\.\d+)?$/, "expected a number")
+          .transform(Number),
+      ]);
     case "dateTime":
       return z.string().refine((v) => !Number.isNaN(Date.parse(v)), "expected an xsd:dateTime");
     case "complex":
@@ -85,9 +96,7 @@ function complexSchema(def: AttributeDef): z.ZodType {
 }
 
 function objectOf(attributes: AttributeDef[]) {
-  return z.object(
-    Object.fromEntries(attributes.filter(writable).map((a) => [a.name, attributeSchema(a).optional()])),
-  );
+  return z.object(Object.fromEntries(attributes.filter(writable).map((a) => [a.name, attributeSchema(a).optional()])));
 }
 
 function attributeSchema(def: AttributeDef): z.ZodType {

@@ -170,7 +170,11 @@ async function send(
   let status: number | string;
   let text: string;
   try {
-    const response = await worker.tenantFetch(target.host, path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await worker.tenantFetch(target.host, path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     status = response.status;
     text = await response.text();
   } catch (error) {
@@ -205,7 +209,11 @@ async function matchesNothing(run: Run, target: Target, kind: string, path: stri
   const list = await send(run, target, kind, "GET", path, undefined, [200]);
   if (list === undefined) return false;
   if (list.totalResults === 0) return true;
-  run.fail(kind, { request: `GET ${decodeURIComponent(path)}`, status: 200, body: `totalResults ${String(list.totalResults)} before any create` });
+  run.fail(kind, {
+    request: `GET ${decodeURIComponent(path)}`,
+    status: 200,
+    body: `totalResults ${String(list.totalResults)} before any create`,
+  });
   return false;
 }
 
@@ -227,65 +235,113 @@ function slices(count: number, slice: number): [number, number][] {
  */
 function cycleSteps(run: Run, target: Target, tenant: string, s: CycleSize, slice = SLICE): (() => Promise<void>)[] {
   const userIds: (string | undefined)[] = new Array(s.users);
-  const createUsers = ([start, end]: [number, number]) => () =>
-    pool(end - start, s.concurrency, async (k) => {
-      const i = start + k;
-      const name = userName(tenant, i);
-      if (!(await matchesNothing(run, target, KIND.userMatch, `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}`))) return;
-      const created = await send(run, target, KIND.userCreate, "POST", "/scim/v2/Users", {
-        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
-        externalId: randomUUID(),
-        userName: name,
-        active: true,
-        emails: [{ primary: true, type: "work", value: name }],
-        meta: { resourceType: "User" },
-        name: { formatted: `Given${i} Family${i}`, familyName: `Family${i}`, givenName: `Given${i}` },
-        roles: [],
-      }, [201]);
-      userIds[i] = created?.id as string | undefined;
-    });
+  const createUsers =
+    ([start, end]: [number, number]) =>
+    () =>
+      pool(end - start, s.concurrency, async (k) => {
+        const i = start + k;
+        const name = userName(tenant, i);
+        if (!(await matchesNothing(run, target, KIND.userMatch, `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}`)))
+          return;
+        const created = await send(
+          run,
+          target,
+          KIND.userCreate,
+          "POST",
+          "/scim/v2/Users",
+          {
+            schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            externalId: randomUUID(),
+            userName: name,
+            active: true,
+            emails: [{ primary: true, type: "work", value: name }],
+            meta: { resourceType: "User" },
+            name: { formatted: `Given${i} Family${i}`, familyName: `Family${i}`, givenName: `Given${i}` },
+            roles: [],
+          },
+          [201],
+        );
+        userIds[i] = created?.id as string | undefined;
+      });
 
   const createGroups = () =>
     pool(s.groups, s.concurrency, async (g) => {
       const displayName = `${tenant} group ${g}`;
       const filter = encodeURIComponent(`displayName eq "${displayName}"`);
       if (!(await matchesNothing(run, target, KIND.groupMatch, `/scim/v2/Groups?excludedAttributes=members&filter=${filter}`))) return;
-      const created = await send(run, target, KIND.groupCreate, "POST", "/scim/v2/Groups", {
-        schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
-        externalId: randomUUID(),
-        displayName,
-        meta: { resourceType: "Group" },
-      }, [201]);
+      const created = await send(
+        run,
+        target,
+        KIND.groupCreate,
+        "POST",
+        "/scim/v2/Groups",
+        {
+          schemas: [
+            "urn:ietf:params:scim:schemas:core:2.0:Group",
+            "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
+          ],
+          externalId: randomUUID(),
+          displayName,
+          meta: { resourceType: "Group" },
+        },
+        [201],
+      );
       if (!created) return;
       const members = Array.from({ length: s.members }, (_, k) => userIds[(g * s.members + k) % s.users]).filter((id) => id !== undefined);
       for (let k = 0; k < members.length; k += MEMBERS_PER_PATCH) {
         const value = members.slice(k, k + MEMBERS_PER_PATCH).map((id) => ({ $ref: null, value: id }));
-        await send(run, target, KIND.groupMembers, "PATCH", `/scim/v2/Groups/${created.id}`, {
-          schemas: [PATCH_OP],
-          Operations: [{ op: "Add", path: "members", value }],
-        }, [200, 204]);
+        await send(
+          run,
+          target,
+          KIND.groupMembers,
+          "PATCH",
+          `/scim/v2/Groups/${created.id}`,
+          {
+            schemas: [PATCH_OP],
+            Operations: [{ op: "Add", path: "members", value }],
+          },
+          [200, 204],
+        );
       }
     });
 
-  const patchUsers = ([start, end]: [number, number]) => () =>
-    pool(end - start, s.concurrency, async (k) => {
-      const i = start + k;
-      const id = userIds[i];
-      if (id === undefined) return;
-      await send(run, target, KIND.userPatch, "PATCH", `/scim/v2/Users/${id}`, {
-        schemas: [PATCH_OP],
-        Operations: [
-          { op: "Replace", path: 'emails[type eq "work"].value', value: `new.${userName(tenant, i)}` },
-          { op: "Replace", path: "name.familyName", value: `Renamed${i}` },
-          { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: `E${i}` },
-          { op: "Add", path: "nickName", value: "Babs" },
-        ],
-      }, [200, 204]);
-      await send(run, target, KIND.userDisable, "PATCH", `/scim/v2/Users/${id}`, {
-        schemas: [PATCH_OP],
-        Operations: [{ op: "Replace", path: "active", value: "False" }],
-      }, [200, 204]);
-    });
+  const patchUsers =
+    ([start, end]: [number, number]) =>
+    () =>
+      pool(end - start, s.concurrency, async (k) => {
+        const i = start + k;
+        const id = userIds[i];
+        if (id === undefined) return;
+        await send(
+          run,
+          target,
+          KIND.userPatch,
+          "PATCH",
+          `/scim/v2/Users/${id}`,
+          {
+            schemas: [PATCH_OP],
+            Operations: [
+              { op: "Replace", path: 'emails[type eq "work"].value', value: `new.${userName(tenant, i)}` },
+              { op: "Replace", path: "name.familyName", value: `Renamed${i}` },
+              { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: `E${i}` },
+              { op: "Add", path: "nickName", value: "Babs" },
+            ],
+          },
+          [200, 204],
+        );
+        await send(
+          run,
+          target,
+          KIND.userDisable,
+          "PATCH",
+          `/scim/v2/Users/${id}`,
+          {
+            schemas: [PATCH_OP],
+            Operations: [{ op: "Replace", path: "active", value: "False" }],
+          },
+          [200, 204],
+        );
+      });
 
   return [...slices(s.users, slice).map(createUsers), createGroups, ...slices(s.users, slice).map(patchUsers)];
 }
@@ -349,7 +405,9 @@ try {
 
   log(`ceiling: ${ceilingRequests} GET /health, concurrency ${size.concurrency}`);
   const ceiling = new Run();
-  await ceiling.time(() => pool(ceilingRequests, size.concurrency, () => send(ceiling, scim, "GET /health", "GET", "/health", undefined, [200]).then(() => {})));
+  await ceiling.time(() =>
+    pool(ceilingRequests, size.concurrency, () => send(ceiling, scim, "GET /health", "GET", "/health", undefined, [200]).then(() => {})),
+  );
 
   const tenantSize: CycleSize = {
     users: Math.ceil(size.users / tenantCount),
@@ -365,8 +423,12 @@ try {
     }),
   );
 
-  log(`floor, scim-edge and ${tenantCount} tenants at once, step by step in turn: ${size.users} users, ${size.groups} groups of ${size.members}`);
-  log(`  (${tenantCount} tenants: ${tenantSize.users} users, ${tenantSize.groups} groups each, concurrency ${tenantSize.concurrency} each)`);
+  log(
+    `floor, scim-edge and ${tenantCount} tenants at once, step by step in turn: ${size.users} users, ${size.groups} groups of ${size.members}`,
+  );
+  log(
+    `  (${tenantCount} tenants: ${tenantSize.users} users, ${tenantSize.groups} groups each, concurrency ${tenantSize.concurrency} each)`,
+  );
   const floorRun = new Run();
   const scimRun = new Run();
   const floorSteps = cycleSteps(floorRun, floor, "floor", size);
@@ -402,9 +464,33 @@ try {
     for (const t of scaleTenants) {
       const fresh = `new-${i}@bench.test`;
       const existing = `u-${1 + ((i * 7919) % t.users)}@bench.test`;
-      await send(t.run, t.target, SCALE.miss, "GET", `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${fresh}"`)}`, undefined, [200]);
-      await send(t.run, t.target, SCALE.create, "POST", "/scim/v2/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: fresh, active: true }, [201]);
-      await send(t.run, t.target, SCALE.hit, "GET", `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${existing}"`)}`, undefined, [200]);
+      await send(
+        t.run,
+        t.target,
+        SCALE.miss,
+        "GET",
+        `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${fresh}"`)}`,
+        undefined,
+        [200],
+      );
+      await send(
+        t.run,
+        t.target,
+        SCALE.create,
+        "POST",
+        "/scim/v2/Users",
+        { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: fresh, active: true },
+        [201],
+      );
+      await send(
+        t.run,
+        t.target,
+        SCALE.hit,
+        "GET",
+        `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${existing}"`)}`,
+        undefined,
+        [200],
+      );
     }
   }
 
@@ -417,11 +503,15 @@ try {
       : machineNow - whole.machine - (serverCpu() - whole.server) - (clientUsed.user + clientUsed.system) / 1e6;
   const measuredSeconds = (performance.now() - whole.wall) / 1000;
 
-  const checks = await Promise.all([scimTenant, ...tenants.map((t) => t.name)].map(async (name) => ({ name, ...(await verify(db, name)) })));
+  const checks = await Promise.all(
+    [scimTenant, ...tenants.map((t) => t.name)].map(async (name) => ({ name, ...(await verify(db, name)) })),
+  );
 
   // ---- Report ----
   const out = (line = "") => console.log(line);
-  out(`\nEntra cycle benchmark: ${size.users} users, ${size.groups} groups of ${size.members}, concurrency ${size.concurrency}; Miniflare direct, one client, one run\n`);
+  out(
+    `\nEntra cycle benchmark: ${size.users} users, ${size.groups} groups of ${size.members}, concurrency ${size.concurrency}; Miniflare direct, one client, one run\n`,
+  );
   out(
     table(
       ["run", "requests", "seconds", "req/s", "vs floor", "vs ceiling", "workerd CPU/request", "client CPU/request"],
@@ -443,8 +533,13 @@ try {
   );
   const scimVsFloor = scimRun.rate / floorRun.rate;
   out(`\nSCIM/floor: ${ratio(scimVsFloor)} (target >= 0.6: ${scimVsFloor >= 0.6 ? "met" : "NOT met"}).`);
-  if (serverCpu) out(`By workerd CPU per request, floor/SCIM: ${ratio(floorRun.cost.serverCpu / floorRun.requests / (scimRun.cost.serverCpu / scimRun.requests))}.`);
-  out(`SCIM/ceiling: ${ratio(scimRun.rate / ceiling.rate)} (${scimRun.rate < 0.9 * ceiling.rate ? "below the ceiling: the harness is not what limits" : "AT the ceiling: the harness limits this figure"}).\n`);
+  if (serverCpu)
+    out(
+      `By workerd CPU per request, floor/SCIM: ${ratio(floorRun.cost.serverCpu / floorRun.requests / (scimRun.cost.serverCpu / scimRun.requests))}.`,
+    );
+  out(
+    `SCIM/ceiling: ${ratio(scimRun.rate / ceiling.rate)} (${scimRun.rate < 0.9 * ceiling.rate ? "below the ceiling: the harness is not what limits" : "AT the ceiling: the harness limits this figure"}).\n`,
+  );
   const kinds = Object.values(KIND);
   out(
     table(
@@ -474,9 +569,13 @@ try {
     ),
   );
   const worstScale = Math.max(...scaleKinds.map((k) => scaleP50(last, k) / scaleP50(first, k)));
-  out(`Target: ${last.users}-user figures within 1.3x of the ${first.users}-user ones. Worst: ${ratio(worstScale)} (${worstScale <= 1.3 ? "met" : "NOT met"}).`);
+  out(
+    `Target: ${last.users}-user figures within 1.3x of the ${first.users}-user ones. Worst: ${ratio(worstScale)} (${worstScale <= 1.3 ? "met" : "NOT met"}).`,
+  );
 
-  out(`\n${tenantCount} tenants at once, ${tenantSize.users} users and ${tenantSize.groups} groups of ${size.members} each, concurrency ${tenantSize.concurrency} each (${tenantSize.concurrency * tenantCount} in flight, as above)\n`);
+  out(
+    `\n${tenantCount} tenants at once, ${tenantSize.users} users and ${tenantSize.groups} groups of ${size.members} each, concurrency ${tenantSize.concurrency} each (${tenantSize.concurrency * tenantCount} in flight, as above)\n`,
+  );
   out(
     table(
       ["tenant", "requests", "req/s", "p50", "p95", "p99", "errors"],
@@ -489,8 +588,12 @@ try {
       ],
     ),
   );
-  out(`Throughput, ${tenantCount} tenants vs one: ${perSecond(multiRate)} vs ${perSecond(scimRun.rate)} (${ratio(multiRate / scimRun.rate)}).`);
-  out(`workerd CPU per request, ${tenantCount} tenants vs one: ${cpuPerRequest(multi.serverCpu, multiRequests)} vs ${cpuPerRequest(scimRun.cost.serverCpu, scimRun.requests)}.`);
+  out(
+    `Throughput, ${tenantCount} tenants vs one: ${perSecond(multiRate)} vs ${perSecond(scimRun.rate)} (${ratio(multiRate / scimRun.rate)}).`,
+  );
+  out(
+    `workerd CPU per request, ${tenantCount} tenants vs one: ${cpuPerRequest(multi.serverCpu, multiRequests)} vs ${cpuPerRequest(scimRun.cost.serverCpu, scimRun.requests)}.`,
+  );
 
   out(`\nStored state after the cycles (SQL counts; expected in brackets)\n`);
   const expectOf = (s: CycleSize) => ({ users: s.users, groups: s.groups, memberships: s.groups * Math.min(s.members, s.users) });
@@ -521,7 +624,9 @@ try {
   ];
   out(failures.length === 0 ? "\nNo errors." : `\nErrors (first three of each kind):\n${failures.join("\n")}`);
   if (otherCpu !== undefined) {
-    out(`\nOther processes on the machine while measuring: ${otherCpu.toFixed(1)} CPU-seconds over ${measuredSeconds.toFixed(0)} s (${((otherCpu / measuredSeconds) * 100).toFixed(0)}% of one core; near 0 for a clean run).`);
+    out(
+      `\nOther processes on the machine while measuring: ${otherCpu.toFixed(1)} CPU-seconds over ${measuredSeconds.toFixed(0)} s (${((otherCpu / measuredSeconds) * 100).toFixed(0)}% of one core; near 0 for a clean run).`,
+    );
   }
   out(`Total run time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 } finally {

@@ -56,7 +56,9 @@ export default {
         return json({ id });
       }
       case "GET Groups": {
-        const { results } = await env.DB.prepare("SELECT id, display_name FROM groups WHERE tenant_id = ? AND lower(display_name) = lower(?)")
+        const { results } = await env.DB.prepare(
+          "SELECT id, display_name FROM groups WHERE tenant_id = ? AND lower(display_name) = lower(?)",
+        )
           .bind(tenant, eqValue(url.searchParams.get("filter")))
           .all();
         return json({ totalResults: results.length, Resources: results });

@@ -86,8 +86,12 @@ try {
     for (const group of ["small", "big"] as const) {
       const ids = Array.from({ length: 25 }, () => `add-${next++}`);
       if (next > iterations * 25) next = 1;
-      samples[group].add.push(await timed(() => patchGroup(group, [{ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) }])));
-      samples[group].remove.push(await timed(() => patchGroup(group, [{ op: "Remove", path: "members", value: [{ $ref: null, value: ids[0] }] }])));
+      samples[group].add.push(
+        await timed(() => patchGroup(group, [{ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) }])),
+      );
+      samples[group].remove.push(
+        await timed(() => patchGroup(group, [{ op: "Remove", path: "members", value: [{ $ref: null, value: ids[0] }] }])),
+      );
       await patchGroup(group, [{ op: "Remove", path: "members", value: ids.slice(1).map((value) => ({ value })) }]);
     }
   }
@@ -98,10 +102,12 @@ try {
     const g = 1 + ((i * 7919) % groupCount);
     const member = `q-${(g - 1) * 5 + 1}`;
     const check = encodeURIComponent(`id eq "g-${g}" and members eq "${member}"`);
-    membership.push(await timed(async () => {
-      const body = await get("queries", queryToken, `/scim/v2/Groups?filter=${check}&attributes=id`);
-      if (body.totalResults !== 1) throw new Error("membership check missed");
-    }));
+    membership.push(
+      await timed(async () => {
+        const body = await get("queries", queryToken, `/scim/v2/Groups?filter=${check}&attributes=id`);
+        if (body.totalResults !== 1) throw new Error("membership check missed");
+      }),
+    );
     const match = encodeURIComponent(`displayName eq "Group ${g}"`);
     displayName.push(await timed(() => get("queries", queryToken, `/scim/v2/Groups?excludedAttributes=members&filter=${match}`)));
   }
@@ -121,8 +127,24 @@ try {
     table(
       ["request", "10 members p50", "p95", `${bigSize} members p50`, "p95", "ratio p50", "ratio p95"],
       [
-        ["PATCH Add 25 members", ms(s.smallAdd.p50), ms(s.smallAdd.p95), ms(s.bigAdd.p50), ms(s.bigAdd.p95), ratio(s.bigAdd.p50, s.smallAdd.p50), ratio(s.bigAdd.p95, s.smallAdd.p95)],
-        ["PATCH Remove 1 member", ms(s.smallRemove.p50), ms(s.smallRemove.p95), ms(s.bigRemove.p50), ms(s.bigRemove.p95), ratio(s.bigRemove.p50, s.smallRemove.p50), ratio(s.bigRemove.p95, s.smallRemove.p95)],
+        [
+          "PATCH Add 25 members",
+          ms(s.smallAdd.p50),
+          ms(s.smallAdd.p95),
+          ms(s.bigAdd.p50),
+          ms(s.bigAdd.p95),
+          ratio(s.bigAdd.p50, s.smallAdd.p50),
+          ratio(s.bigAdd.p95, s.smallAdd.p95),
+        ],
+        [
+          "PATCH Remove 1 member",
+          ms(s.smallRemove.p50),
+          ms(s.smallRemove.p95),
+          ms(s.bigRemove.p50),
+          ms(s.bigRemove.p95),
+          ratio(s.bigRemove.p50, s.smallRemove.p50),
+          ratio(s.bigRemove.p95, s.smallRemove.p95),
+        ],
       ],
     ),
   );
@@ -138,7 +160,9 @@ try {
     ),
   );
   const target = Math.max(s.bigAdd.p50 / s.smallAdd.p50, s.bigRemove.p50 / s.smallRemove.p50);
-  console.log(`\nTarget: ${bigSize}-member figures within 1.5x of the 10-member ones. Worst p50 ratio: ${target.toFixed(2)}x (${target <= 1.5 ? "met" : "NOT met"}).`);
+  console.log(
+    `\nTarget: ${bigSize}-member figures within 1.5x of the 10-member ones. Worst p50 ratio: ${target.toFixed(2)}x (${target <= 1.5 ? "met" : "NOT met"}).`,
+  );
 } finally {
   await worker.dispose();
   await rm(dir, { recursive: true, force: true });

@@ -60,9 +60,13 @@ try {
   // The quiet tenant's own limit is lifted too: at a low --rate its requests would otherwise wait
   // for their own slots, and what is measured here is what its neighbour costs it.
   for (const tenant of ["quiet", "lifted"]) {
-    await (db.prepare(
-      "INSERT INTO tenant_settings (tenant_id, allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, updated_at) VALUES (?, '[]', 'hard', 1, 1000000, ?)",
-    ).bind(tenant, new Date().toISOString()) as { run(): Promise<unknown> }).run();
+    await (
+      db
+        .prepare(
+          "INSERT INTO tenant_settings (tenant_id, allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, updated_at) VALUES (?, '[]', 'hard', 1, 1000000, ?)",
+        )
+        .bind(tenant, new Date().toISOString()) as { run(): Promise<unknown> }
+    ).run();
   }
   await seedUsers(db, "quiet", Number(values.users), "q");
   // "beside" is the floor's neighbour: its own users, so its creates never land in the tenant the
@@ -104,7 +108,10 @@ try {
             headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
             body: JSON.stringify({ userName: `flood-${lane}-${i}-${Math.random()}@bench.test`, active: true }),
           })
-          .then(async (r) => (await r.arrayBuffer(), r.status));
+          .then(async (r) => {
+            await r.arrayBuffer();
+            return r.status;
+          });
   const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
 
   async function floodLoop(tenant: string, token: string, lane: number) {
@@ -176,11 +183,18 @@ try {
     const aloneP95 = summarise(round.get("alone")!).p95;
     for (const name of Object.keys(byRound) as (keyof typeof byRound)[]) byRound[name].push(summarise(round.get(name)!).p95 / aloneP95);
   }
-  latencies.lifted.push(...(await beside(1, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("lifted", liftedToken, lane)))));
+  latencies.lifted.push(
+    ...(await beside(1, () => Array.from({ length: floodConcurrency }, (_, lane) => floodLoop("lifted", liftedToken, lane)))),
+  );
   noted(LABEL.lifted);
 
-  const summary = Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, summarise(v)])) as Record<keyof typeof LABEL, ReturnType<typeof summarise>>;
-  console.log(`\nNoisy neighbour: quiet tenant's user match (${rounds} rounds of ${samples} requests per case, ${pace} ms apart on average, cases in turn), TENANT_RATE_LIMIT=${values.rate}/s\n`);
+  const summary = Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, summarise(v)])) as Record<
+    keyof typeof LABEL,
+    ReturnType<typeof summarise>
+  >;
+  console.log(
+    `\nNoisy neighbour: quiet tenant's user match (${rounds} rounds of ${samples} requests per case, ${pace} ms apart on average, cases in turn), TENANT_RATE_LIMIT=${values.rate}/s\n`,
+  );
   console.log(
     table(
       ["quiet tenant", "requests", "p50", "p95", "p99", "neighbour's answers"],
@@ -190,19 +204,30 @@ try {
         ms(summary[k].p50),
         ms(summary[k].p95),
         ms(summary[k].p99),
-        [...(answers.get(LABEL[k]) ?? [])].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(", "),
+        [...(answers.get(LABEL[k]) ?? [])]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(", "),
       ]),
     ),
   );
   const ratio = summary.limited.p95 / summary.alone.p95;
   console.log(`\nQuiet p95 under a limited flood / alone: ${ratio.toFixed(2)}x (target <= 1.20x: ${ratio <= 1.2 ? "met" : "NOT met"}).`);
-  console.log(`Quiet p95 under a limited flood / beside the same neighbour within its limit: ${(summary.limited.p95 / summary.steady.p95).toFixed(2)}x.`);
-  console.log(`Quiet p95 beside GET /health at ${values.rate} requests/s / alone: ${(summary.ceiling.p95 / summary.alone.p95).toFixed(2)}x (the harness's least share).`);
-  console.log(`Quiet p95 beside the floor at ${values.rate} requests/s / alone: ${(summary.floor.p95 / summary.alone.p95).toFixed(2)}x (the harness's own share).`);
+  console.log(
+    `Quiet p95 under a limited flood / beside the same neighbour within its limit: ${(summary.limited.p95 / summary.steady.p95).toFixed(2)}x.`,
+  );
+  console.log(
+    `Quiet p95 beside GET /health at ${values.rate} requests/s / alone: ${(summary.ceiling.p95 / summary.alone.p95).toFixed(2)}x (the harness's least share).`,
+  );
+  console.log(
+    `Quiet p95 beside the floor at ${values.rate} requests/s / alone: ${(summary.floor.p95 / summary.alone.p95).toFixed(2)}x (the harness's own share).`,
+  );
   console.log(`Quiet p95 under a limited flood / beside the floor at that rate: ${(summary.limited.p95 / summary.floor.p95).toFixed(2)}x.`);
   console.log(`Quiet p95 under an unlimited flood / alone: ${(summary.lifted.p95 / summary.alone.p95).toFixed(2)}x.`);
   const rounded = (ratios: number[]) => ratios.map((x) => `${x.toFixed(2)}x`).join(", ");
-  console.log(`\nRound by round, quiet p95 / alone's in the same round: /health ${rounded(byRound.ceiling)}; floor ${rounded(byRound.floor)}; at its limit ${rounded(byRound.steady)}; limited flood ${rounded(byRound.limited)}.`);
+  console.log(
+    `\nRound by round, quiet p95 / alone's in the same round: /health ${rounded(byRound.ceiling)}; floor ${rounded(byRound.floor)}; at its limit ${rounded(byRound.steady)}; limited flood ${rounded(byRound.limited)}.`,
+  );
 } finally {
   await worker.dispose();
   await rm(dir, { recursive: true, force: true });

@@ -18,7 +18,12 @@ const agent = new Agent({ keepAlive: true });
 const match = (i: number) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "q-${1 + (i % 10000)}@bench.test"`)}`;
 
 async function get(path: string): Promise<number> {
-  const response = await httpFetch(agent, { port: Number(port), path, host: `${tenant}.localhost:${port}`, headers: { Authorization: `Bearer ${token}` } });
+  const response = await httpFetch(agent, {
+    port: Number(port),
+    path,
+    host: `${tenant}.localhost:${port}`,
+    headers: { Authorization: `Bearer ${token}` },
+  });
   await response.arrayBuffer();
   return response.status;
 }

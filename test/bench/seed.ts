@@ -12,7 +12,9 @@ export async function seedTenant(db: D1Like, kv: KvLike, tenant: string): Promis
   const token = generateToken();
   const hash = await sha256Hex(token);
   const now = new Date().toISOString();
-  await (db.prepare("INSERT INTO tenants (id, token_hash, created_at) VALUES (?, ?, ?)").bind(tenant, hash, now) as { run(): Promise<unknown> }).run();
+  await (
+    db.prepare("INSERT INTO tenants (id, token_hash, created_at) VALUES (?, ?, ?)").bind(tenant, hash, now) as { run(): Promise<unknown> }
+  ).run();
   await kv.put(tokenKey(hash), JSON.stringify({ tenant, createdAt: now }));
   return token;
 }

@@ -12,10 +12,22 @@ const HASH = "a".repeat(64);
 
 describe("parseCliArgs", () => {
   test.each([
-    [["create", "acme"], { kind: "run", command: "create", tenant: "acme", json: false, target: { remote: false, persistTo: undefined, config: undefined } }],
-    [["rotate", "a-1", "--json", "--persist-to", "state"], { kind: "run", command: "rotate", tenant: "a-1", json: true, target: { remote: false, persistTo: "/abs/state", config: undefined } }],
-    [["revoke", "x", "--remote", "-c", "w.toml"], { kind: "run", command: "revoke", tenant: "x", json: false, target: { remote: true, persistTo: undefined, config: "/abs/w.toml" } }],
-    [["list", "--local", "--config=w.toml"], { kind: "run", command: "list", json: false, target: { remote: false, persistTo: undefined, config: "/abs/w.toml" } }],
+    [
+      ["create", "acme"],
+      { kind: "run", command: "create", tenant: "acme", json: false, target: { remote: false, persistTo: undefined, config: undefined } },
+    ],
+    [
+      ["rotate", "a-1", "--json", "--persist-to", "state"],
+      { kind: "run", command: "rotate", tenant: "a-1", json: true, target: { remote: false, persistTo: "/abs/state", config: undefined } },
+    ],
+    [
+      ["revoke", "x", "--remote", "-c", "w.toml"],
+      { kind: "run", command: "revoke", tenant: "x", json: false, target: { remote: true, persistTo: undefined, config: "/abs/w.toml" } },
+    ],
+    [
+      ["list", "--local", "--config=w.toml"],
+      { kind: "run", command: "list", json: false, target: { remote: false, persistTo: undefined, config: "/abs/w.toml" } },
+    ],
     [["--help"], { kind: "help" }],
     [["help"], { kind: "help" }],
     [["create", "x", "-h"], { kind: "help" }],

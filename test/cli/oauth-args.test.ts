@@ -14,18 +14,59 @@ const common = { kind: "oauth", tenant: "acme", target: LOCAL, json: false };
 describe("OAuth commands", () => {
   test.each([
     [["client", "create", "acme"], { ...common, command: "client create", expiresDays: 365 }],
-    [["client", "create", "acme", "--expires-days", "1095", "--json"], { ...common, json: true, command: "client create", expiresDays: 1095 }],
-    [["client", "rotate", "acme", CLIENT, "--expires-days", "30"], { ...common, command: "client rotate", clientId: CLIENT, expiresDays: 30 }],
-    [["client", "revoke", "acme", CLIENT], { ...common, command: "client revoke", clientId: CLIENT, secretId: undefined }],
-    [["client", "revoke", "acme", CLIENT, "--secret-id", "0123456789abcdef"], { ...common, command: "client revoke", clientId: CLIENT, secretId: "0123456789abcdef" }],
-    [["client", "list", "acme"], { ...common, command: "client list" }],
     [
-      ["federation", "set", "acme", "--entra-tenant", TID.toUpperCase(), "--subject", "sub-1", "--audience", "api://a/.default", "--audience", "api://a"],
-      { ...common, command: "federation set", settings: { entraTenantId: TID, subject: "sub-1", audiences: ["api://a/.default", "api://a"], jwksUrl: undefined } },
+      ["client", "create", "acme", "--expires-days", "1095", "--json"],
+      { ...common, json: true, command: "client create", expiresDays: 1095 },
     ],
     [
-      ["federation", "set", "acme", "--entra-tenant", TID, "--subject", "s", "--audience", "api://a", "--jwks-url", "http://127.0.0.1:9000/keys"],
-      { ...common, command: "federation set", settings: { entraTenantId: TID, subject: "s", audiences: ["api://a"], jwksUrl: "http://127.0.0.1:9000/keys" } },
+      ["client", "rotate", "acme", CLIENT, "--expires-days", "30"],
+      { ...common, command: "client rotate", clientId: CLIENT, expiresDays: 30 },
+    ],
+    [["client", "revoke", "acme", CLIENT], { ...common, command: "client revoke", clientId: CLIENT, secretId: undefined }],
+    [
+      ["client", "revoke", "acme", CLIENT, "--secret-id", "0123456789abcdef"],
+      { ...common, command: "client revoke", clientId: CLIENT, secretId: "0123456789abcdef" },
+    ],
+    [["client", "list", "acme"], { ...common, command: "client list" }],
+    [
+      [
+        "federation",
+        "set",
+        "acme",
+        "--entra-tenant",
+        TID.toUpperCase(),
+        "--subject",
+        "sub-1",
+        "--audience",
+        "api://a/.default",
+        "--audience",
+        "api://a",
+      ],
+      {
+        ...common,
+        command: "federation set",
+        settings: { entraTenantId: TID, subject: "sub-1", audiences: ["api://a/.default", "api://a"], jwksUrl: undefined },
+      },
+    ],
+    [
+      [
+        "federation",
+        "set",
+        "acme",
+        "--entra-tenant",
+        TID,
+        "--subject",
+        "s",
+        "--audience",
+        "api://a",
+        "--jwks-url",
+        "http://127.0.0.1:9000/keys",
+      ],
+      {
+        ...common,
+        command: "federation set",
+        settings: { entraTenantId: TID, subject: "s", audiences: ["api://a"], jwksUrl: "http://127.0.0.1:9000/keys" },
+      },
     ],
     [["federation", "show", "acme"], { ...common, command: "federation show" }],
     [["federation", "remove", "acme"], { ...common, command: "federation remove" }],
@@ -55,7 +96,10 @@ describe("OAuth commands", () => {
     [["federation", "set", "acme", "--entra-tenant", TID, "--subject", "s"], /needs --audience/],
     [["federation", "set", "acme", "--entra-tenant", TID, "--subject", "s';--", "--audience", "a"], /invalid subject/],
     [["federation", "set", "acme", "--entra-tenant", TID, "--subject", "s", "--audience", "a b"], /invalid audience/],
-    [["federation", "set", "acme", "--entra-tenant", TID, "--subject", "s", "--audience", "a", "--jwks-url", "http://keys.example/jwks"], /--jwks-url must use https/],
+    [
+      ["federation", "set", "acme", "--entra-tenant", TID, "--subject", "s", "--audience", "a", "--jwks-url", "http://keys.example/jwks"],
+      /--jwks-url must use https/,
+    ],
     [["federation", "show", "acme", "--subject", "s"], /--subject does not apply to "federation show"/],
     [["auth", "set", "acme"], /needs --token-lifetime and\/or --entra-token/],
     [["auth", "set", "acme", "--token-lifetime", "3599"], /from 3600 to 21600/],
@@ -68,7 +112,12 @@ describe("OAuth commands", () => {
 });
 
 describe("OAuth SQL literals", () => {
-  const secret = { secretId: "0123456789abcdef", hash: "a".repeat(64), createdAt: "2026-11-23T12:00:00.000Z", expiresAt: "2027-11-23T12:00:00.000Z" };
+  const secret = {
+    secretId: "0123456789abcdef",
+    hash: "a".repeat(64),
+    createdAt: "2026-11-23T12:00:00.000Z",
+    expiresAt: "2027-11-23T12:00:00.000Z",
+  };
 
   test.each([
     () => addSecret("acme", "acme.x' OR 1=1 --", secret),

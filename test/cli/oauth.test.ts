@@ -81,7 +81,12 @@ describe("client commands", () => {
         revokedAt: null,
         secrets: expect.arrayContaining([
           { secretId: rotated.secretId, createdAt: expect.stringMatching(ISO), expiresAt: rotated.expiresAt, status: "active" },
-          { secretId: expect.not.stringMatching(rotated.secretId), createdAt: expect.stringMatching(ISO), expiresAt: created.expiresAt, status: "active" },
+          {
+            secretId: expect.not.stringMatching(rotated.secretId),
+            createdAt: expect.stringMatching(ISO),
+            expiresAt: created.expiresAt,
+            status: "active",
+          },
         ]),
       },
     ]);
@@ -119,8 +124,15 @@ describe("federation, settings and show", () => {
   test("set, show and remove, reflected by show", async () => {
     await cli("create", "fabrikam");
     const set = await cli(
-      "federation", "set", "fabrikam", "--entra-tenant", TID, "--subject", "sync-fabric-object-id",
-      "--audience", "api://b5ba7a93-4452-4522-aeb4-a2b5da870c16/.default",
+      "federation",
+      "set",
+      "fabrikam",
+      "--entra-tenant",
+      TID,
+      "--subject",
+      "sync-fabric-object-id",
+      "--audience",
+      "api://b5ba7a93-4452-4522-aeb4-a2b5da870c16/.default",
     );
     expect(set).toEqual({
       tenant: "fabrikam",
@@ -138,7 +150,19 @@ describe("federation, settings and show", () => {
 
     // One (tid, sub) pair serves one tenant: the single-host endpoint picks the tenant by it.
     // ("acme" is the previous test's tenant: the tests share this state.)
-    const taken = await runCli(["federation", "set", "acme", "--entra-tenant", TID, "--subject", "sync-fabric-object-id", "--audience", "api://x", "--persist-to", dir]);
+    const taken = await runCli([
+      "federation",
+      "set",
+      "acme",
+      "--entra-tenant",
+      TID,
+      "--subject",
+      "sync-fabric-object-id",
+      "--audience",
+      "api://x",
+      "--persist-to",
+      dir,
+    ]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toMatch(/error: tenant "fabrikam" already trusts subject "sync-fabric-object-id"/);
 

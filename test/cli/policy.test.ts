@@ -45,14 +45,32 @@ const scim = async (tenant: string, token: string, path: string, init: { method?
 describe("schema, domains and settings commands", () => {
   test("a Skillcast-style extension and a GoTo-style domain policy, set by the CLI and honoured by the Worker", async () => {
     const { token } = await cli("create", "skill");
-    const added = await cli("schema", "add", "skill", SKILLCAST, "--attr", "Division:string", "--attr", "Level:integer:required", "--attr", "Tier:string:values=gold|silver");
+    const added = await cli(
+      "schema",
+      "add",
+      "skill",
+      SKILLCAST,
+      "--attr",
+      "Division:string",
+      "--attr",
+      "Level:integer:required",
+      "--attr",
+      "Tier:string:values=gold|silver",
+    );
     expect(added).toMatchObject({ tenant: "skill", urn: SKILLCAST, resourceType: "User", required: false });
-    expect(added.attributes.map((a: any) => [a.name, a.type, a.required])).toEqual([["Division", "string", false], ["Level", "integer", true], ["Tier", "string", false]]);
+    expect(added.attributes.map((a: any) => [a.name, a.type, a.required])).toEqual([
+      ["Division", "string", false],
+      ["Level", "integer", true],
+      ["Tier", "string", false],
+    ]);
     expect(await failing("schema", "add", "skill", "urn:scim:SKILLCAST:user", "--attr", "X:string")).toMatch(/already has schema/);
 
     const schema = await scim("skill", token, `/Schemas/${SKILLCAST}`);
     expect(schema.body.attributes.map((a: any) => a.name)).toEqual(["Division", "Level", "Tier"]);
-    const created = await scim("skill", token, "/Users", { method: "POST", body: { userName: "a@contoso.com", [SKILLCAST]: { division: "Sales", level: "2" } } });
+    const created = await scim("skill", token, "/Users", {
+      method: "POST",
+      body: { userName: "a@contoso.com", [SKILLCAST]: { division: "Sales", level: "2" } },
+    });
     expect(created.status).toBe(201);
     expect(created.body[SKILLCAST]).toEqual({ Division: "Sales", Level: 2 });
 
@@ -61,16 +79,28 @@ describe("schema, domains and settings commands", () => {
     const domains = await cli("domains", "set", "skill", "Contoso.com", "fabrikam.com");
     expect(domains.allowedDomains).toEqual(["contoso.com", "fabrikam.com"]);
     expect((await scim("skill", token, "/Users", { method: "POST", body: { userName: "x@evil.com" } })).status).toBe(400);
-    expect((await scim("skill", token, "/Users", { method: "POST", body: { userName: "b@fabrikam.com", [SKILLCAST]: { Level: 1 } } })).status).toBe(201);
+    expect(
+      (await scim("skill", token, "/Users", { method: "POST", body: { userName: "b@fabrikam.com", [SKILLCAST]: { Level: 1 } } })).status,
+    ).toBe(201);
 
     const settings = await cli("settings", "set", "skill", "--delete-mode", "soft", "--groups", "off", "--rate-limit", "50");
-    expect(settings).toMatchObject({ deleteMode: "soft", groupsEnabled: false, rateLimitPerSecond: 50, allowedDomains: ["contoso.com", "fabrikam.com"] });
+    expect(settings).toMatchObject({
+      deleteMode: "soft",
+      groupsEnabled: false,
+      rateLimitPerSecond: 50,
+      allowedDomains: ["contoso.com", "fabrikam.com"],
+    });
     expect((await scim("skill", token, "/Groups")).status).toBe(403);
     expect((await scim("skill", token, `/Users/${created.body.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await scim("skill", token, "/Users?count=0")).body.totalResults).toBe(1);
 
     const shown = await cli("show", "skill");
-    expect(shown.provisioning).toEqual({ allowedDomains: ["contoso.com", "fabrikam.com"], deleteMode: "soft", groupsEnabled: false, rateLimitPerSecond: 50 });
+    expect(shown.provisioning).toEqual({
+      allowedDomains: ["contoso.com", "fabrikam.com"],
+      deleteMode: "soft",
+      groupsEnabled: false,
+      rateLimitPerSecond: 50,
+    });
     expect(shown.extensions.map((e: any) => e.urn)).toEqual([SKILLCAST]);
     expect(shown.methods).toContain("secretToken");
     const text = await runCli(["show", "skill", "--persist-to", dir]);

@@ -136,7 +136,8 @@ describe("against local state", () => {
     const newHash = await sha256Hex(rotated.token);
 
     // acme (previous test) shares this state; the key metadata says whose a key is.
-    const betaKeys = async () => (await kvKeys(dir)).filter((k) => (k.metadata as { tenant?: string })?.tenant === "beta").map((k) => k.name);
+    const betaKeys = async () =>
+      (await kvKeys(dir)).filter((k) => (k.metadata as { tenant?: string })?.tenant === "beta").map((k) => k.name);
     expect(await betaKeys()).toEqual([`token:${newHash}`]);
     expect(await d1Rows(dir, "SELECT token_hash FROM tenants WHERE id = 'beta'")).toEqual([{ token_hash: newHash }]);
 

@@ -183,8 +183,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
   return {
     origin,
     port,
-    tenantFetch: (tenant, path, init = {}) =>
-      httpFetch(agent, { port, path, host: `${tenant}.localhost:${port}`, ...init }),
+    tenantFetch: (tenant, path, init = {}) => httpFetch(agent, { port, path, host: `${tenant}.localhost:${port}`, ...init }),
     async bindings() {
       return {
         db: (await mf.getD1Database("DB")) as unknown as D1Like,
@@ -205,10 +204,7 @@ const NO_BODY = new Set([101, 204, 205, 304]);
  * One HTTP/1.1 exchange with 127.0.0.1 under a chosen Host header, answered as a fetch Response:
  * what `tenantFetch` does, for a client in another process (the noisy benchmark's quiet tenant).
  */
-export function httpFetch(
-  agent: Agent,
-  options: TenantRequestInit & { port: number; path: string; host: string },
-): Promise<Response> {
+export function httpFetch(agent: Agent, options: TenantRequestInit & { port: number; path: string; host: string }): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers, host: options.host };
   if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {

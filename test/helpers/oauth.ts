@@ -17,7 +17,12 @@ const DAY = 86_400_000;
 
 async function newSecret(expiresAt: Date) {
   const secret = newClientSecret();
-  const row = { secretId: newHexId(), hash: await sha256Hex(secret), createdAt: new Date().toISOString(), expiresAt: expiresAt.toISOString() };
+  const row = {
+    secretId: newHexId(),
+    hash: await sha256Hex(secret),
+    createdAt: new Date().toISOString(),
+    expiresAt: expiresAt.toISOString(),
+  };
   return { secret, row };
 }
 
@@ -45,8 +50,7 @@ export async function rotateClient(tenant: string, clientId: string): Promise<Is
 export const revokeSecret = (tenant: string, clientId: string, secretId: string) =>
   run(oauthSql.revokeSecret(tenant, clientId, secretId, new Date().toISOString()));
 
-export const revokeClient = (tenant: string, clientId: string) =>
-  run(oauthSql.revokeClient(tenant, clientId, new Date().toISOString()));
+export const revokeClient = (tenant: string, clientId: string) => run(oauthSql.revokeClient(tenant, clientId, new Date().toISOString()));
 
 export const setAuthSettings = (tenant: string, change: oauthSql.AuthSettingsChange) =>
   run(oauthSql.setAuthSettings(tenant, change, new Date().toISOString()));
@@ -99,7 +103,11 @@ export const CLIENT_CREDENTIALS = { grant_type: "client_credentials" };
 
 /** An access token for a client, through the token endpoint (Basic). */
 export async function accessToken(host: string, client: IssuedClient, form: Record<string, string> = {}): Promise<string> {
-  const response = await tokenCall({ host, basic: { id: client.clientId, secret: client.secret }, form: { ...CLIENT_CREDENTIALS, ...form } });
+  const response = await tokenCall({
+    host,
+    basic: { id: client.clientId, secret: client.secret },
+    form: { ...CLIENT_CREDENTIALS, ...form },
+  });
   if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body.access_token;
 }

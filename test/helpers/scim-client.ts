@@ -94,9 +94,26 @@ export async function addExtension(
   attributes: Record<string, unknown>[],
   options: { resourceType?: "User" | "Group"; required?: boolean } = {},
 ) {
-  const defaults = { multiValued: false, required: false, caseExact: false, mutability: "readWrite", returned: "default", uniqueness: "none", description: "" };
-  await env.DB.prepare("INSERT INTO tenant_schemas (tenant_id, urn, resource_type, required, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-    .bind(tenant, urn, options.resourceType ?? "User", options.required ? 1 : 0, JSON.stringify(attributes.map((a) => ({ ...defaults, description: String(a.name), ...a }))), new Date().toISOString())
+  const defaults = {
+    multiValued: false,
+    required: false,
+    caseExact: false,
+    mutability: "readWrite",
+    returned: "default",
+    uniqueness: "none",
+    description: "",
+  };
+  await env.DB.prepare(
+    "INSERT INTO tenant_schemas (tenant_id, urn, resource_type, required, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+  )
+    .bind(
+      tenant,
+      urn,
+      options.resourceType ?? "User",
+      options.required ? 1 : 0,
+      JSON.stringify(attributes.map((a) => ({ ...defaults, description: String(a.name), ...a }))),
+      new Date().toISOString(),
+    )
     .run();
 }
 

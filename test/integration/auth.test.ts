@@ -76,7 +76,14 @@ describe("Test Connection and tokens", () => {
     const b = await createTenant();
     const user = (await a.client.post("/Users", entraUser("Private_User"))).body;
     expect((await b.client.get(`/Users/${user.id}`)).status).toBe(404);
-    expect((await b.client.patch(`/Users/${user.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] })).status).toBe(404);
+    expect(
+      (
+        await b.client.patch(`/Users/${user.id}`, {
+          schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          Operations: [{ op: "replace", path: "active", value: false }],
+        })
+      ).status,
+    ).toBe(404);
     expect((await b.client.put(`/Users/${user.id}`, entraUser("Hijack"))).status).toBe(404);
     expect((await b.client.delete(`/Users/${user.id}`)).status).toBe(404);
     expect((await b.client.get(`/Users?filter=${q(`id eq "${user.id}"`)}`)).body.totalResults).toBe(0);

@@ -35,9 +35,29 @@ describe("discovery", () => {
     const user = schemas.find((s) => s.id === USER_SCHEMA);
     const names = user.attributes.map((a: any) => a.name);
     for (const expected of [
-      "id", "externalId", "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
-      "preferredLanguage", "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims", "photos",
-      "addresses", "groups", "entitlements", "roles", "x509Certificates",
+      "id",
+      "externalId",
+      "userName",
+      "name",
+      "displayName",
+      "nickName",
+      "profileUrl",
+      "title",
+      "userType",
+      "preferredLanguage",
+      "locale",
+      "timezone",
+      "active",
+      "password",
+      "emails",
+      "phoneNumbers",
+      "ims",
+      "photos",
+      "addresses",
+      "groups",
+      "entitlements",
+      "roles",
+      "x509Certificates",
     ]) {
       expect(names).toContain(expected);
     }
@@ -48,7 +68,12 @@ describe("discovery", () => {
 
     const enterprise = (await client.get(`/Schemas/${ENTERPRISE}`)).body;
     expect(enterprise.attributes.map((a: any) => a.name)).toEqual([
-      "employeeNumber", "costCenter", "organization", "division", "department", "manager",
+      "employeeNumber",
+      "costCenter",
+      "organization",
+      "division",
+      "department",
+      "manager",
     ]);
     expect((await client.get("/Schemas/urn:nope")).status).toBe(404);
   });

@@ -6,7 +6,9 @@ import { createTenant, entraUser, PATCH_OP, q } from "../helpers/scim-client.ts"
 // batch, after others of the same batch already ran; and the Durable Objects are reset mid-burst.
 
 const failOnEmail = (value: string) =>
-  env.DB.exec(`CREATE TRIGGER IF NOT EXISTS inject_failure BEFORE INSERT ON user_emails WHEN NEW.value = '${value}' BEGIN SELECT RAISE(ABORT, 'injected storage failure'); END`);
+  env.DB.exec(
+    `CREATE TRIGGER IF NOT EXISTS inject_failure BEFORE INSERT ON user_emails WHEN NEW.value = '${value}' BEGIN SELECT RAISE(ABORT, 'injected storage failure'); END`,
+  );
 
 afterEach(async () => {
   await env.DB.exec("DROP TRIGGER IF EXISTS inject_failure");
@@ -26,7 +28,9 @@ describe("storage faults", () => {
     // The writer goes on: the next write of the tenant works, and Entra's retry succeeds once storage is back.
     expect((await client.post("/Users", entraUser("next_user"))).status).toBe(201);
     await env.DB.exec("DROP TRIGGER inject_failure");
-    expect((await client.post("/Users", entraUser("doomed", { emails: [{ type: "work", value: "doomed@contoso.com" }] }))).status).toBe(201);
+    expect((await client.post("/Users", entraUser("doomed", { emails: [{ type: "work", value: "doomed@contoso.com" }] }))).status).toBe(
+      201,
+    );
   });
 
   it("leaves a user byte-for-byte unchanged when D1 fails inside a PATCH", async () => {
@@ -36,7 +40,10 @@ describe("storage faults", () => {
     await failOnEmail("bad@contoso.com");
     const response = await client.patch(`/Users/${user.id}`, {
       schemas: [PATCH_OP],
-      Operations: [{ op: "replace", path: "displayName", value: "Changed" }, { op: "add", path: "emails", value: [{ value: "bad@contoso.com" }] }],
+      Operations: [
+        { op: "replace", path: "displayName", value: "Changed" },
+        { op: "add", path: "emails", value: [{ value: "bad@contoso.com" }] },
+      ],
     });
     expect(response.status).toBe(503);
     expect(await env.DB.prepare("SELECT * FROM users WHERE tenant_id = ? AND id = ?").bind(name, user.id).first()).toEqual(before);
@@ -54,7 +61,10 @@ describe("storage faults", () => {
     await abortAllDurableObjects();
     const responses = await Promise.all(pending);
     const statuses = responses.map((r) => r.status);
-    expect(statuses.every((s) => s === 201 || s === 503), JSON.stringify(statuses)).toBe(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 503),
+      JSON.stringify(statuses),
+    ).toBe(true);
     // The reset hit writes in flight (they got a retryable 503, not a 500) after one was acknowledged.
     expect(statuses).toContain(201);
     expect(statuses).toContain(503);

@@ -19,15 +19,38 @@ function wellFormed(response: ScimResponse, allowed: number[]) {
 
 // Attribute names and paths a client might plausibly send, mixed with anything at all.
 const name = fc.oneof(
-  fc.constantFrom("userName", "USERNAME", "name", "name.givenName", "emails", "active", "displayName", "manager", "roles", "groups", "id", "meta",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "members", 'emails[type eq "work"].value',
-    "phoneNumbers[type eq \"x\"]", "x509Certificates", "password", "schemas"),
+  fc.constantFrom(
+    "userName",
+    "USERNAME",
+    "name",
+    "name.givenName",
+    "emails",
+    "active",
+    "displayName",
+    "manager",
+    "roles",
+    "groups",
+    "id",
+    "meta",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    "members",
+    'emails[type eq "work"].value',
+    'phoneNumbers[type eq "x"]',
+    "x509Certificates",
+    "password",
+    "schemas",
+  ),
   fc.string({ maxLength: 12 }),
 );
 const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom("True", "False", "", null, [], {}, [{ value: "x" }], { value: 1 }));
 const body = fc.dictionary(name, value, { maxKeys: 6 });
 const operation = fc.record(
-  { op: fc.oneof(fc.constantFrom("add", "Replace", "remove", "REMOVE", "merge"), fc.jsonValue()), path: fc.option(name, { nil: undefined }), value },
+  {
+    op: fc.oneof(fc.constantFrom("add", "Replace", "remove", "REMOVE", "merge"), fc.jsonValue()),
+    path: fc.option(name, { nil: undefined }),
+    value,
+  },
   { requiredKeys: [] },
 );
 const patchBody = fc.oneof(
@@ -57,12 +80,18 @@ describe("hostile and random input", () => {
     const { client, name: tenant } = await createTenant();
     const id = (await client.post("/Users", entraUser("fuzz_target", { emails: [{ type: "work", value: "f@x.com" }] }))).body.id;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(patchBody.map((b) => ["PATCH", b] as const), body.map((b) => ["PUT", b] as const)), async ([method, b]) => {
-        const before = await stored(tenant, id);
-        const response = await client.request(method, `/Users/${id}`, b);
-        wellFormed(response, [200, 400, 409]);
-        if (response.status !== 200) expect(await stored(tenant, id)).toEqual(before);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          patchBody.map((b) => ["PATCH", b] as const),
+          body.map((b) => ["PUT", b] as const),
+        ),
+        async ([method, b]) => {
+          const before = await stored(tenant, id);
+          const response = await client.request(method, `/Users/${id}`, b);
+          wellFormed(response, [200, 400, 409]);
+          if (response.status !== 200) expect(await stored(tenant, id)).toEqual(before);
+        },
+      ),
       { numRuns: 200 },
     );
     expect((await client.get(`/Users/${id}`)).status).toBe(200);
@@ -73,12 +102,25 @@ describe("hostile and random input", () => {
     await client.post("/Users", entraUser("query_target"));
     const filterText = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.tuple(name, fc.constantFrom("eq", "ne", "co", "sw", "gt", "pr", "zz"), fc.jsonValue()).map(([n, o, v]) => `${n} ${o} ${JSON.stringify(v)}`),
+      fc
+        .tuple(name, fc.constantFrom("eq", "ne", "co", "sw", "gt", "pr", "zz"), fc.jsonValue())
+        .map(([n, o, v]) => `${n} ${o} ${JSON.stringify(v)}`),
     );
     const param = fc.oneof(fc.string({ maxLength: 10 }), fc.integer().map(String));
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ filter: filterText, startIndex: param, count: param, sortBy: name, sortOrder: param, attributes: name, excludedAttributes: name }, { requiredKeys: [] }),
+        fc.record(
+          {
+            filter: filterText,
+            startIndex: param,
+            count: param,
+            sortBy: name,
+            sortOrder: param,
+            attributes: name,
+            excludedAttributes: name,
+          },
+          { requiredKeys: [] },
+        ),
         async (params) => {
           const query = new URLSearchParams(params as Record<string, string>).toString();
           const response = await client.get(`/Users?${query}`);

@@ -17,7 +17,8 @@ const entraGroup = (displayName: string) => ({
 
 async function users(client: ScimClient, n: number, prefix = "member") {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push((await client.post("/Users", entraUser(`${prefix}${i}_${crypto.randomUUID().slice(0, 6)}`))).body.id);
+  for (let i = 0; i < n; i++)
+    ids.push((await client.post("/Users", entraUser(`${prefix}${i}_${crypto.randomUUID().slice(0, 6)}`))).body.id);
   return ids;
 }
 
@@ -82,19 +83,38 @@ describe("Groups resource", () => {
     const id = (await client.post("/Groups", entraGroup("Forms"))).body.id;
 
     // Add, several per request, with Entra's "$ref": null.
-    const added = await client.patch(
-      `/Groups/${id}`,
-      { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "Add", path: "members", value: [{ $ref: null, value: u1 }, { $ref: null, value: u2 }, { $ref: null, value: u3 }] }] },
-    );
+    const added = await client.patch(`/Groups/${id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [
+        {
+          op: "Add",
+          path: "members",
+          value: [
+            { $ref: null, value: u1 },
+            { $ref: null, value: u2 },
+            { $ref: null, value: u3 },
+          ],
+        },
+      ],
+    });
     expect(added.status).toBe(204);
     expect(await memberIds(client, id)).toEqual([u1, u2, u3].sort());
 
     // Adding an existing member is not an error.
-    expect((await client.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ $ref: null, value: u1 }] }))).status).toBe(204);
+    expect((await client.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ $ref: null, value: u1 }] }))).status).toBe(
+      204,
+    );
     expect(await memberIds(client, id)).toEqual([u1, u2, u3].sort());
 
     // Default dialect remove: only the listed members go.
-    expect((await client.patch(`/Groups/${id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "Remove", path: "members", value: [{ $ref: null, value: u1 }] }] })).status).toBe(204);
+    expect(
+      (
+        await client.patch(`/Groups/${id}`, {
+          schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          Operations: [{ op: "Remove", path: "members", value: [{ $ref: null, value: u1 }] }],
+        })
+      ).status,
+    ).toBe(204);
     expect(await memberIds(client, id)).toEqual([u2, u3].sort());
 
     // Flag dialect remove by value filter; removing a missing member is not an error.
@@ -103,7 +123,9 @@ describe("Groups resource", () => {
     expect(await memberIds(client, id)).toEqual([u3]);
 
     // Replace: the whole set.
-    expect((await client.patch(`/Groups/${id}`, patch({ op: "replace", path: "members", value: [{ value: u1 }, { value: u4 }] }))).status).toBe(204);
+    expect(
+      (await client.patch(`/Groups/${id}`, patch({ op: "replace", path: "members", value: [{ value: u1 }, { value: u4 }] }))).status,
+    ).toBe(204);
     expect(await memberIds(client, id)).toEqual([u1, u4].sort());
 
     // Path-less add carrying members.
@@ -121,7 +143,10 @@ describe("Groups resource", () => {
     const renamed = await client.patch(`/Groups/${id}`, patch({ op: "Replace", path: "displayName", value: "Sales EMEA" }));
     expect(renamed.status).toBe(204);
     expect((await client.get(`/Groups/${id}`)).body.displayName).toBe("Sales EMEA");
-    const flag = await client.patch(`/Groups/${id}?excludedAttributes=members`, patch({ op: "replace", value: { displayName: "Sales APAC" } }));
+    const flag = await client.patch(
+      `/Groups/${id}?excludedAttributes=members`,
+      patch({ op: "replace", value: { displayName: "Sales APAC" } }),
+    );
     expect(flag.status).toBe(200);
     expect(flag.body.displayName).toBe("Sales APAC");
     expect(flag.body.members).toBeUndefined();
@@ -177,7 +202,8 @@ describe("Group queries Entra makes", () => {
   async function tenantWithGroups() {
     const tenant = await createTenant();
     const [u1, u2] = await users(tenant.client, 2);
-    const sales = (await tenant.client.post("/Groups", { ...entraGroup("Sales"), externalId: "ext-sales", members: [{ value: u1 }] })).body.id;
+    const sales = (await tenant.client.post("/Groups", { ...entraGroup("Sales"), externalId: "ext-sales", members: [{ value: u1 }] })).body
+      .id;
     const ops = (await tenant.client.post("/Groups", { ...entraGroup("Ops"), members: [{ value: u2 }] })).body.id;
     return { ...tenant, u1, u2, sales, ops };
   }
@@ -193,7 +219,13 @@ describe("Group queries Entra makes", () => {
     expect(byExternal.body.Resources.map((g: any) => g.id)).toEqual([sales]);
     const probe = await client.get(`/Groups?excludedAttributes=members&filter=${q(`displayName eq "${crypto.randomUUID()}"`)}`);
     expect(probe.status).toBe(200);
-    expect(probe.body).toEqual({ schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+    expect(probe.body).toEqual({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+      totalResults: 0,
+      startIndex: 1,
+      itemsPerPage: 0,
+      Resources: [],
+    });
   });
 
   it("answers membership checks in all three forms", async () => {
@@ -254,7 +286,9 @@ describe("large groups and concurrency", () => {
     const id = (await client.post("/Groups", entraGroup("Busy"))).body.id;
     await seedMembers(name, "unrelated-group", 100, "busy");
     const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => client.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ value: `busy-${i + 1}` }] }))),
+      Array.from({ length: 100 }, (_, i) =>
+        client.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ value: `busy-${i + 1}` }] })),
+      ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(204));
     expect(await memberCount(name, id)).toBe(100);

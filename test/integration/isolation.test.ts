@@ -9,7 +9,9 @@ const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 /** Everything tenant A holds, as rows: compared before and after B's attempts. */
 async function snapshot(tenant: string) {
   const tables = ["users", "user_emails", "groups", "group_members"];
-  const rows = await Promise.all(tables.map((t) => env.DB.prepare(`SELECT * FROM ${t} WHERE tenant_id = ? ORDER BY 1, 2, 3`).bind(tenant).all()));
+  const rows = await Promise.all(
+    tables.map((t) => env.DB.prepare(`SELECT * FROM ${t} WHERE tenant_id = ? ORDER BY 1, 2, 3`).bind(tenant).all()),
+  );
   return rows.map((r) => r.results);
 }
 
@@ -18,7 +20,9 @@ describe("tenant isolation on every endpoint", () => {
     const a = await createTenant("iso-a");
     const b = await createTenant("iso-b");
     const user = (await a.client.post("/Users", entraUser("secret.person@a.com", { externalId: "a-ext" }))).body;
-    const group = (await a.client.post("/Groups", { schemas: [GROUP], displayName: "A team", externalId: "a-group", members: [{ value: user.id }] })).body;
+    const group = (
+      await a.client.post("/Groups", { schemas: [GROUP], displayName: "A team", externalId: "a-group", members: [{ value: user.id }] })
+    ).body;
     const bUser = (await b.client.post("/Users", entraUser("b.person@b.com"))).body;
     const before = await snapshot(a.name);
     const patch = (Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
@@ -44,10 +48,16 @@ describe("tenant isolation on every endpoint", () => {
       ["users search", b.client.post("/Users/.search", { schemas: [SEARCH] })],
       // B adding A's user to B's group, or making a group of A's members.
       ["B group with A's member", b.client.post("/Groups", { schemas: [GROUP], displayName: "B", members: [{ value: user.id }] })],
-      ["bulk on A's ids", b.client.post("/Bulk", { schemas: [BULK], Operations: [
-        { method: "DELETE", path: `/Users/${user.id}` },
-        { method: "PATCH", path: `/Groups/${group.id}`, data: patch([{ op: "add", path: "members", value: [{ value: bUser.id }] }]) },
-      ] })],
+      [
+        "bulk on A's ids",
+        b.client.post("/Bulk", {
+          schemas: [BULK],
+          Operations: [
+            { method: "DELETE", path: `/Users/${user.id}` },
+            { method: "PATCH", path: `/Groups/${group.id}`, data: patch([{ op: "add", path: "members", value: [{ value: bUser.id }] }]) },
+          ],
+        }),
+      ],
     ];
     for (const [label, pending] of attempts) {
       const response = await pending;
@@ -55,9 +65,15 @@ describe("tenant isolation on every endpoint", () => {
       const text = JSON.stringify(response.body ?? "");
       for (const secret of ["secret.person", "a-ext", "A team", "a-group"]) expect(text, label).not.toContain(secret);
       if (response.status === 200 && response.body?.Resources) {
-        expect(response.body.Resources.filter((r: any) => r.id === user.id || r.id === group.id), label).toEqual([]);
+        expect(
+          response.body.Resources.filter((r: any) => r.id === user.id || r.id === group.id),
+          label,
+        ).toEqual([]);
       } else if (response.status === 200 && response.body?.Operations) {
-        expect(response.body.Operations.map((o: any) => o.status), label).toEqual(["404", "404"]);
+        expect(
+          response.body.Operations.map((o: any) => o.status),
+          label,
+        ).toEqual(["404", "404"]);
       } else {
         expect([400, 404], label).toContain(response.status);
       }
@@ -72,9 +88,20 @@ describe("tenant isolation on every endpoint", () => {
     const b = await createTenant("iso-d");
     const wrongHost = scimClient({ host: `${b.name}.localhost`, token: a.token });
     for (const [method, path] of [
-      ["GET", "/Users"], ["POST", "/Users"], ["GET", "/Users/x"], ["PUT", "/Users/x"], ["PATCH", "/Users/x"], ["DELETE", "/Users/x"],
-      ["GET", "/Groups"], ["POST", "/Groups"], ["POST", "/Bulk"], ["POST", "/.search"], ["GET", "/ServiceProviderConfig"],
-      ["GET", "/Schemas"], ["GET", "/ResourceTypes"], ["GET", "/Me"],
+      ["GET", "/Users"],
+      ["POST", "/Users"],
+      ["GET", "/Users/x"],
+      ["PUT", "/Users/x"],
+      ["PATCH", "/Users/x"],
+      ["DELETE", "/Users/x"],
+      ["GET", "/Groups"],
+      ["POST", "/Groups"],
+      ["POST", "/Bulk"],
+      ["POST", "/.search"],
+      ["GET", "/ServiceProviderConfig"],
+      ["GET", "/Schemas"],
+      ["GET", "/ResourceTypes"],
+      ["GET", "/Me"],
     ]) {
       const response = await wrongHost.request(method, path, method === "GET" || method === "DELETE" ? undefined : {});
       expect(response.status, `${method} ${path}`).toBe(401);

@@ -93,7 +93,11 @@ describe("token endpoint: issuing", () => {
     const tenant = await createTenant();
     const client = await createClient(tenant.name);
     await setAuthSettings(tenant.name, { accessTokenSeconds: 21_600 });
-    const response = await tokenCall({ host: hostOf(tenant.name), basic: { id: client.clientId, secret: client.secret }, form: CLIENT_CREDENTIALS });
+    const response = await tokenCall({
+      host: hostOf(tenant.name),
+      basic: { id: client.clientId, secret: client.secret },
+      form: CLIENT_CREDENTIALS,
+    });
     expect(response.body.expires_in).toBe(21_600);
   });
 
@@ -113,15 +117,40 @@ describe("token endpoint: refusing", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const wrong = `${client.secret.slice(0, -2)}xx`;
     const address = randomAddress();
-    expectInvalidClient(await tokenCall({ host: hostOf(tenant.name), address, basic: { id: client.clientId, secret: wrong }, form: CLIENT_CREDENTIALS }), true);
     expectInvalidClient(
-      await tokenCall({ host: hostOf(tenant.name), address, form: { ...CLIENT_CREDENTIALS, client_id: client.clientId, client_secret: wrong } }),
+      await tokenCall({ host: hostOf(tenant.name), address, basic: { id: client.clientId, secret: wrong }, form: CLIENT_CREDENTIALS }),
+      true,
+    );
+    expectInvalidClient(
+      await tokenCall({
+        host: hostOf(tenant.name),
+        address,
+        form: { ...CLIENT_CREDENTIALS, client_id: client.clientId, client_secret: wrong },
+      }),
       false,
     );
     const lines = loggedLines(warn);
     expect(lines).toEqual([
-      { level: "warn", event: "oauth_token_refused", reason: "wrong_secret", code: "invalid_client", address, method: "client_secret_basic", clientId: client.clientId, tenant: tenant.name },
-      { level: "warn", event: "oauth_token_refused", reason: "wrong_secret", code: "invalid_client", address, method: "client_secret_post", clientId: client.clientId, tenant: tenant.name },
+      {
+        level: "warn",
+        event: "oauth_token_refused",
+        reason: "wrong_secret",
+        code: "invalid_client",
+        address,
+        method: "client_secret_basic",
+        clientId: client.clientId,
+        tenant: tenant.name,
+      },
+      {
+        level: "warn",
+        event: "oauth_token_refused",
+        reason: "wrong_secret",
+        code: "invalid_client",
+        address,
+        method: "client_secret_post",
+        clientId: client.clientId,
+        tenant: tenant.name,
+      },
     ]);
     const logged = JSON.stringify(warn.mock.calls);
     expect(logged).not.toContain(wrong);
@@ -132,7 +161,10 @@ describe("token endpoint: refusing", () => {
     const tenant = await createTenant();
     const client = await createClient(tenant.name, new Date(Date.now() - 1000));
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    expectInvalidClient(await tokenCall({ host: hostOf(tenant.name), basic: { id: client.clientId, secret: client.secret }, form: CLIENT_CREDENTIALS }), true);
+    expectInvalidClient(
+      await tokenCall({ host: hostOf(tenant.name), basic: { id: client.clientId, secret: client.secret }, form: CLIENT_CREDENTIALS }),
+      true,
+    );
     expect(loggedLines(warn)[0].reason).toBe("secret_expired");
   });
 
@@ -141,7 +173,10 @@ describe("token endpoint: refusing", () => {
     const b = await createTenant();
     const client = await createClient(a.name);
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    expectInvalidClient(await tokenCall({ host: hostOf(b.name), basic: { id: client.clientId, secret: client.secret }, form: CLIENT_CREDENTIALS }), true);
+    expectInvalidClient(
+      await tokenCall({ host: hostOf(b.name), basic: { id: client.clientId, secret: client.secret }, form: CLIENT_CREDENTIALS }),
+      true,
+    );
     const unknown = { id: `${a.name}.${"0".repeat(32)}`, secret: client.secret };
     expectInvalidClient(await tokenCall({ host: hostOf(a.name), basic: unknown, form: CLIENT_CREDENTIALS }), true);
     expectInvalidClient(await tokenCall({ host: APEX, basic: { id: "not-a-client-id", secret: "x" }, form: CLIENT_CREDENTIALS }), true);
@@ -150,14 +185,29 @@ describe("token endpoint: refusing", () => {
 
   it.each([
     ["a GET", { method: "GET" }, 400, "invalid_request"],
-    ["JSON instead of a form", { body: JSON.stringify(CLIENT_CREDENTIALS), headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    [
+      "JSON instead of a form",
+      { body: JSON.stringify(CLIENT_CREDENTIALS), headers: { "Content-Type": "application/json" } },
+      400,
+      "invalid_request",
+    ],
     ["no grant_type", { form: {} }, 400, "invalid_request"],
     ["grant_type=password", { form: { grant_type: "password" } }, 400, "unsupported_grant_type"],
     ["a repeated parameter", { body: "grant_type=client_credentials&grant_type=client_credentials" }, 400, "invalid_request"],
     ["a scope with a quote", { form: { ...CLIENT_CREDENTIALS, scope: 'a"b' } }, 400, "invalid_scope"],
-    ["Basic and client_secret together", { basic: { id: "a.b", secret: "s" }, form: { ...CLIENT_CREDENTIALS, client_secret: "s" } }, 400, "invalid_request"],
+    [
+      "Basic and client_secret together",
+      { basic: { id: "a.b", secret: "s" }, form: { ...CLIENT_CREDENTIALS, client_secret: "s" } },
+      400,
+      "invalid_request",
+    ],
     ["a Bearer header", { headers: { Authorization: "Bearer x" }, form: CLIENT_CREDENTIALS }, 400, "invalid_request"],
-    ["an unknown assertion type", { form: { ...CLIENT_CREDENTIALS, client_assertion_type: "urn:x", client_assertion: "a.b.c" } }, 400, "invalid_request"],
+    [
+      "an unknown assertion type",
+      { form: { ...CLIENT_CREDENTIALS, client_assertion_type: "urn:x", client_assertion: "a.b.c" } },
+      400,
+      "invalid_request",
+    ],
     ["no client authentication", { form: CLIENT_CREDENTIALS }, 401, "invalid_client"],
     ["client_id without a secret", { form: { ...CLIENT_CREDENTIALS, client_id: "acme.x" } }, 401, "invalid_client"],
     ["a body over 16 KiB", { form: { ...CLIENT_CREDENTIALS, scope: "a".repeat(17_000) } }, 400, "invalid_request"],
@@ -173,7 +223,10 @@ describe("token endpoint: refusing", () => {
     const tenant = await createTenant();
     vi.spyOn(console, "warn").mockImplementation(() => {});
     for (const header of ["Basic !!!", `Basic ${btoa("no-colon")}`, `Basic ${btoa("%zz:secret")}`]) {
-      expectInvalidClient(await tokenCall({ host: hostOf(tenant.name), headers: { Authorization: header }, form: CLIENT_CREDENTIALS }), true);
+      expectInvalidClient(
+        await tokenCall({ host: hostOf(tenant.name), headers: { Authorization: header }, form: CLIENT_CREDENTIALS }),
+        true,
+      );
     }
   });
 
@@ -181,7 +234,10 @@ describe("token endpoint: refusing", () => {
     const tenant = await createTenant();
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const name = fc.constantFrom("grant_type", "client_id", "client_secret", "scope", "client_assertion", "client_assertion_type", "x");
-    const value = fc.oneof(fc.constantFrom("client_credentials", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "a.b.c", ""), fc.string());
+    const value = fc.oneof(
+      fc.constantFrom("client_credentials", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "a.b.c", ""),
+      fc.string(),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(name, value), { maxLength: 6 }), fc.option(fc.string()), async (pairs, basic) => {
         const response = await tokenCall({

@@ -53,7 +53,13 @@ async function federate(jwksUrl?: string): Promise<Setup> {
 function assertionCall(host: string, assertion: string, extra: Record<string, string> = {}) {
   return tokenCall({
     host,
-    form: { ...CLIENT_CREDENTIALS, scope: "api://scim/.default", client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, ...extra },
+    form: {
+      ...CLIENT_CREDENTIALS,
+      scope: "api://scim/.default",
+      client_assertion_type: JWT_BEARER_ASSERTION,
+      client_assertion: assertion,
+      ...extra,
+    },
   });
 }
 
@@ -71,7 +77,12 @@ describe("a good assertion", () => {
     const response = await assertionCall(setup.host, await signJwt(setup.signer, setup.claims));
     expect(response.status).toBe(200);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
-    expect(response.body).toEqual({ access_token: expect.any(String), token_type: "Bearer", expires_in: 3600, scope: "api://scim/.default" });
+    expect(response.body).toEqual({
+      access_token: expect.any(String),
+      token_type: "Bearer",
+      expires_in: 3600,
+      scope: "api://scim/.default",
+    });
     const users = await scimClient({ host: setup.host, token: response.body.access_token }).get("/Users?startIndex=1&count=1");
     expect(users.status).toBe(200);
   });
@@ -119,7 +130,11 @@ describe("a good assertion", () => {
 describe("a bad assertion gets invalid_client, with the reason only in the log", () => {
   it.each<[string, (s: Setup) => Promise<string>, string]>([
     ["a bad signature", async (s) => signJwt(await entraSigner(), s.claims, s.signer.kid), "bad_signature"],
-    ["another issuer", (s) => signJwt(s.signer, { ...s.claims, iss: `https://login.microsoftonline.com/${crypto.randomUUID()}/v2.0` }), "bad_issuer"],
+    [
+      "another issuer",
+      (s) => signJwt(s.signer, { ...s.claims, iss: `https://login.microsoftonline.com/${crypto.randomUUID()}/v2.0` }),
+      "bad_issuer",
+    ],
     ["the v1 issuer", (s) => signJwt(s.signer, { ...s.claims, iss: `https://sts.windows.net/${s.tid}/` }), "bad_issuer"],
     ["an audience not configured", (s) => signJwt(s.signer, { ...s.claims, aud: "api://someone-else" }), "bad_audience"],
     ["another tid", (s) => signJwt(s.signer, { ...s.claims, tid: crypto.randomUUID() }), "bad_tid"],

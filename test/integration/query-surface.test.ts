@@ -9,23 +9,39 @@ async function people() {
   const make = async (userName: string, extra: Record<string, unknown>) =>
     (await tenant.client.post("/Users", { userName, ...extra })).body;
   const ann = await make("ann@contoso.com", {
-    displayName: "Ann Archer", nickName: "annie", title: "Engineer", active: true, externalId: "EXT-1",
+    displayName: "Ann Archer",
+    nickName: "annie",
+    title: "Engineer",
+    active: true,
+    externalId: "EXT-1",
     name: { givenName: "Ann", familyName: "Archer" },
-    emails: [{ value: "ann@contoso.com", type: "work", primary: true }, { value: "ann@home.org", type: "home" }],
+    emails: [
+      { value: "ann@contoso.com", type: "work", primary: true },
+      { value: "ann@home.org", type: "home" },
+    ],
     [ENTERPRISE]: { department: "R&D", employeeNumber: "100" },
   });
   const bob = await make("bob@contoso.com", {
-    displayName: "Bob Baker", title: 'The "Boss"', active: false, externalId: "ext-2",
+    displayName: "Bob Baker",
+    title: 'The "Boss"',
+    active: false,
+    externalId: "ext-2",
     name: { givenName: "Bob", familyName: "Baker" },
     emails: [{ value: "bob@fabrikam.com", type: "work" }],
     [ENTERPRISE]: { department: "Sales", employeeNumber: "200" },
   });
   const cy = await make("cy@fabrikam.com", {
-    displayName: "Cy Carter", nickName: "cyclone", active: true,
+    displayName: "Cy Carter",
+    nickName: "cyclone",
+    active: true,
     name: { givenName: "Cy", familyName: "Carter" },
     [ENTERPRISE]: { department: "r&d" },
   });
-  const dee = await make("dee@contoso.com", { active: true, name: { familyName: "Dunn" }, phoneNumbers: [{ value: "+1 555", type: "mobile" }] });
+  const dee = await make("dee@contoso.com", {
+    active: true,
+    name: { familyName: "Dunn" },
+    phoneNumbers: [{ value: "+1 555", type: "mobile" }],
+  });
   return { ...tenant, ann, bob, cy, dee };
 }
 
@@ -63,7 +79,7 @@ describe("filter operators at the HTTP level (RFC 7644 §3.4.2.2)", () => {
     expect(await match(client, 'userName sw "a" or userName sw "b" and active eq true')).toEqual(["ann"]);
     expect(await match(client, '(userName sw "a" or userName sw "b") and active eq false')).toEqual(["bob"]);
     expect(await match(client, 'not (userName sw "a") and not (nickName pr)')).toEqual(["bob", "dee"]);
-    expect(await match(client, 'NOT (active eq true OR title pr)')).toEqual([]);
+    expect(await match(client, "NOT (active eq true OR title pr)")).toEqual([]);
   });
 
   it("filters multi-valued attributes with value paths and sub-attributes", async () => {
@@ -71,7 +87,7 @@ describe("filter operators at the HTTP level (RFC 7644 §3.4.2.2)", () => {
     expect(await match(client, 'emails[type eq "work" and value co "@contoso.com"]')).toEqual(["ann"]);
     expect(await match(client, 'emails[type eq "home" or value ew "fabrikam.com"]')).toEqual(["ann", "bob"]);
     expect(await match(client, 'emails.type eq "work"')).toEqual(["ann", "bob"]);
-    expect(await match(client, 'emails[primary eq true]')).toEqual(["ann"]);
+    expect(await match(client, "emails[primary eq true]")).toEqual(["ann"]);
     expect(await match(client, 'phoneNumbers[type eq "mobile"].value sw "+1"')).toEqual(["dee"]);
   });
 
@@ -80,12 +96,15 @@ describe("filter operators at the HTTP level (RFC 7644 §3.4.2.2)", () => {
     expect(await match(client, `${ENTERPRISE}:department eq "r&d"`)).toEqual(["ann", "cy"]);
     expect(await match(client, `${ENTERPRISE.toUpperCase()}:DEPARTMENT eq "sales"`)).toEqual(["bob"]);
     expect(await match(client, `${ENTERPRISE}:employeeNumber gt "150"`)).toEqual(["bob"]);
-    expect(await match(client, "USERNAME Eq \"cy@fabrikam.com\"")).toEqual(["cy"]);
+    expect(await match(client, 'USERNAME Eq "cy@fabrikam.com"')).toEqual(["cy"]);
   });
 
   it("compares meta.created and meta.lastModified as dates", async () => {
     const { client, bob } = await people();
-    const after = await client.patch(`/Users/${bob.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "nickName", value: "b" }] });
+    const after = await client.patch(`/Users/${bob.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "replace", path: "nickName", value: "b" }],
+    });
     const since = after.body.meta.lastModified;
     expect(await match(client, `meta.lastModified ge "${since}"`)).toEqual(["bob"]);
     expect(await match(client, `meta.created lt "2000-01-01T00:00:00Z"`)).toEqual([]);
@@ -112,7 +131,9 @@ describe("sorting (RFC 7644 §3.4.2.3)", () => {
     expect(await order(client, "sortBy=name.familyName&sortOrder=descending")).toEqual(["dee", "cy", "bob", "ann"]);
     expect((await order(client, "sortBy=nickName")).slice(0, 2)).toEqual(["ann", "cy"]);
     expect((await order(client, "sortBy=nickName&sortOrder=descending")).slice(2)).toEqual(["cy", "ann"]);
-    expect(await order(client, `sortBy=${ENTERPRISE}:employeeNumber&sortOrder=descending&filter=${q(`${ENTERPRISE}:employeeNumber pr`)}`)).toEqual(["bob", "ann"]);
+    expect(
+      await order(client, `sortBy=${ENTERPRISE}:employeeNumber&sortOrder=descending&filter=${q(`${ENTERPRISE}:employeeNumber pr`)}`),
+    ).toEqual(["bob", "ann"]);
     expect(await order(client, "sortBy=emails&filter=emails pr".replace(" ", "%20"))).toEqual(["ann", "bob"]);
     expect(await order(client, "sortBy=userName&sortOrder=DESCENDING")).toEqual(["dee", "cy", "bob", "ann"]);
   });
@@ -141,7 +162,9 @@ describe("sorting (RFC 7644 §3.4.2.3)", () => {
 describe("attributes and excludedAttributes", () => {
   it("selects sub-attributes and URN-qualified names on lists", async () => {
     const { client } = await people();
-    const list = await client.get(`/Users?filter=${q('userName eq "ann@contoso.com"')}&attributes=emails.value,${ENTERPRISE}:department,name.givenName`);
+    const list = await client.get(
+      `/Users?filter=${q('userName eq "ann@contoso.com"')}&attributes=emails.value,${ENTERPRISE}:department,name.givenName`,
+    );
     expect(list.body.Resources[0]).toEqual({
       schemas: expect.any(Array),
       id: expect.any(String),
@@ -149,7 +172,9 @@ describe("attributes and excludedAttributes", () => {
       name: { givenName: "Ann" },
       [ENTERPRISE]: { department: "R&D" },
     });
-    const excluded = await client.get(`/Users?filter=${q('userName eq "ann@contoso.com"')}&excludedAttributes=${ENTERPRISE},emails.type,id,meta`);
+    const excluded = await client.get(
+      `/Users?filter=${q('userName eq "ann@contoso.com"')}&excludedAttributes=${ENTERPRISE},emails.type,id,meta`,
+    );
     const ann = excluded.body.Resources[0];
     expect(ann[ENTERPRISE]).toBeUndefined();
     expect(ann.emails[0]).toEqual({ value: "ann@contoso.com", primary: true });
@@ -176,7 +201,11 @@ describe("POST .search (RFC 7644 §3.4.3)", () => {
     expect(users.status).toBe(200);
     expect(users.body).toMatchObject({ totalResults: 2, itemsPerPage: 1, startIndex: 1 });
     expect(users.body.Resources).toEqual([{ schemas: expect.any(Array), id: expect.any(String), userName: "bob@contoso.com" }]);
-    const groups = await client.post("/Groups/.search", { schemas: [SEARCH], filter: 'displayName eq "alpha"', excludedAttributes: ["members"] });
+    const groups = await client.post("/Groups/.search", {
+      schemas: [SEARCH],
+      filter: 'displayName eq "alpha"',
+      excludedAttributes: ["members"],
+    });
     expect(groups.body.Resources.map((g: any) => g.displayName)).toEqual(["Alpha"]);
     expect(groups.body.Resources[0].members).toBeUndefined();
     expect((await client.post("/Users/.search", { schemas: [SEARCH], filter: "nope eq" })).body.scimType).toBe("invalidFilter");
@@ -190,7 +219,7 @@ describe("POST .search (RFC 7644 §3.4.3)", () => {
     expect(both.status).toBe(200);
     expect(both.body.totalResults).toBe(2);
     expect(both.body.Resources.map((r: any) => r.displayName)).toEqual(["Ann Archer", "Ann's team"]);
-    const usersOnly = await client.post("/.search", { schemas: [SEARCH], filter: 'userName pr', count: 2, startIndex: 4 });
+    const usersOnly = await client.post("/.search", { schemas: [SEARCH], filter: "userName pr", count: 2, startIndex: 4 });
     expect(usersOnly.body).toMatchObject({ totalResults: 4, itemsPerPage: 1, startIndex: 4 });
     const paged = await client.post("/.search", { schemas: [SEARCH], startIndex: 4, count: 2 });
     expect(paged.body.totalResults).toBe(5);
@@ -250,9 +279,18 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
       schemas: [BULK],
       Operations: [
         // The group refers to a user the request creates after it.
-        { method: "POST", path: "/Groups", bulkId: "g1", data: { schemas: [GROUP], displayName: "Bulk team", members: [{ value: "bulkId:u1" }] } },
+        {
+          method: "POST",
+          path: "/Groups",
+          bulkId: "g1",
+          data: { schemas: [GROUP], displayName: "Bulk team", members: [{ value: "bulkId:u1" }] },
+        },
         { method: "POST", path: "/Users", bulkId: "u1", data: { userName: "bulk_new" } },
-        { method: "PATCH", path: `/Users/${existing.id}`, data: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] } },
+        {
+          method: "PATCH",
+          path: `/Users/${existing.id}`,
+          data: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] },
+        },
         { method: "PUT", path: "/Users/bulkId:u1", data: { userName: "bulk_new", title: "Created then replaced" } },
         { method: "DELETE", path: "/Users/no-such-user" },
       ],
@@ -313,7 +351,11 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
       Operations: [{ method: "POST", path: "/Users", bulkId: "big", data: { userName: "big", nickName: "x".repeat(1_100_000) } }],
     });
     expect(tooBig.status).toBe(413);
-    for (const bad of [{ schemas: [BULK], Operations: [{ method: "GET", path: "/Users" }] }, { schemas: [BULK], Operations: [{ method: "POST", path: "/Users", data: {} }] }, { Operations: [] }]) {
+    for (const bad of [
+      { schemas: [BULK], Operations: [{ method: "GET", path: "/Users" }] },
+      { schemas: [BULK], Operations: [{ method: "POST", path: "/Users", data: {} }] },
+      { Operations: [] },
+    ]) {
       expect((await client.post("/Bulk", bad)).status).toBe(400);
     }
   });

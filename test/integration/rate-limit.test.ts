@@ -50,7 +50,12 @@ describe("per-tenant rate limiting", () => {
   it("counts writes in the tenant's writer, whichever isolate they come from", async () => {
     const { name } = await createTenant("exact");
     const writer = env.WRITER.get(env.WRITER.idFromName(name));
-    const policy = { extensions: [], allowedDomains: DEFAULT_SETTINGS.allowedDomains, deleteMode: "hard" as const, rate: { limit: 2, windowSeconds: 1 } };
+    const policy = {
+      extensions: [],
+      allowedDomains: DEFAULT_SETTINGS.allowedDomains,
+      deleteMode: "hard" as const,
+      rate: { limit: 2, windowSeconds: 1 },
+    };
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await writer.create(name, "User", policy, { userName: `direct${i}` }));
     expect(results.map((r) => (r.ok ? "ok" : r.error.status))).toEqual(["ok", "ok", 429]);

@@ -31,16 +31,22 @@ describe("per-tenant schema extensions", () => {
     expect(created.body[SKILLCAST]).toEqual({ Division: "Sales", IsManager: true, Level: 3 });
 
     // Default dialect: one op per attribute, path-style URN, any case.
-    const byPath = await client.patch(`/Users/${created.body.id}`, patch(
-      { op: "Replace", path: `${SKILLCAST}:Division`, value: "Operations" },
-      { op: "Add", path: "URN:SCIM:SKILLCAST:USER:ismanager", value: "False" },
-      { op: "Add", path: `${SKILLCAST}:Sites`, value: ["London", "Leeds"] },
-    ));
+    const byPath = await client.patch(
+      `/Users/${created.body.id}`,
+      patch(
+        { op: "Replace", path: `${SKILLCAST}:Division`, value: "Operations" },
+        { op: "Add", path: "URN:SCIM:SKILLCAST:USER:ismanager", value: "False" },
+        { op: "Add", path: `${SKILLCAST}:Sites`, value: ["London", "Leeds"] },
+      ),
+    );
     expect(byPath.status).toBe(200);
     expect(byPath.body[SKILLCAST]).toEqual({ Division: "Operations", IsManager: false, Level: 3, Sites: ["London", "Leeds"] });
 
     // Flag dialect: a path-less replace with URN keys.
-    const pathless = await client.patch(`/Users/${created.body.id}`, patch({ op: "replace", value: { [`${SKILLCAST}:Division`]: "R&D", displayName: "Skill" } }));
+    const pathless = await client.patch(
+      `/Users/${created.body.id}`,
+      patch({ op: "replace", value: { [`${SKILLCAST}:Division`]: "R&D", displayName: "Skill" } }),
+    );
     expect(pathless.body[SKILLCAST].Division).toBe("R&D");
     expect(pathless.body.displayName).toBe("Skill");
 
@@ -53,11 +59,20 @@ describe("per-tenant schema extensions", () => {
 
   it("ignores attributes of an undeclared URN, and never stores them", async () => {
     const { client, name } = await skillcastTenant();
-    const created = await client.post("/Users", { ...entraUser("ignore_user"), "urn:scim:other:User": { Foo: "bar" }, "urn:scim:other:User:Baz": "x" });
+    const created = await client.post("/Users", {
+      ...entraUser("ignore_user"),
+      "urn:scim:other:User": { Foo: "bar" },
+      "urn:scim:other:User:Baz": "x",
+    });
     expect(created.status).toBe(201);
-    const patched = await client.patch(`/Users/${created.body.id}`, patch({ op: "add", path: "urn:scim:other:User:Foo", value: "y" }, { op: "replace", value: { "urn:scim:other:User:Qux": "z" } }));
+    const patched = await client.patch(
+      `/Users/${created.body.id}`,
+      patch({ op: "add", path: "urn:scim:other:User:Foo", value: "y" }, { op: "replace", value: { "urn:scim:other:User:Qux": "z" } }),
+    );
     expect(patched.status).toBe(200);
-    const row = await env.DB.prepare("SELECT data FROM users WHERE tenant_id = ? AND id = ?").bind(name, created.body.id).first<{ data: string }>();
+    const row = await env.DB.prepare("SELECT data FROM users WHERE tenant_id = ? AND id = ?")
+      .bind(name, created.body.id)
+      .first<{ data: string }>();
     expect(row?.data).not.toContain("urn:scim:other");
     expect(JSON.stringify(patched.body)).not.toContain("urn:scim:other");
   });
@@ -70,10 +85,16 @@ describe("per-tenant schema extensions", () => {
       { schema: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", required: false },
       { schema: SKILLCAST, required: false },
     ]);
-    expect((await client.get("/ResourceTypes/Group")).body.schemaExtensions).toEqual([{ schema: "urn:scim:skillcast:Group", required: true }]);
+    expect((await client.get("/ResourceTypes/Group")).body.schemaExtensions).toEqual([
+      { schema: "urn:scim:skillcast:Group", required: true },
+    ]);
     const schema = (await client.get(`/Schemas/${SKILLCAST}`)).body;
     expect(schema.attributes.map((a: any) => [a.name, a.type, a.multiValued])).toEqual([
-      ["Division", "string", false], ["IsManager", "boolean", false], ["Level", "integer", false], ["Sites", "string", true], ["Badge", "string", false],
+      ["Division", "string", false],
+      ["IsManager", "boolean", false],
+      ["Level", "integer", false],
+      ["Sites", "string", true],
+      ["Badge", "string", false],
     ]);
     const ids = (await client.get("/Schemas")).body.Resources.map((s: any) => s.id);
     expect(ids).toEqual(expect.arrayContaining([USER_SCHEMA, SKILLCAST, "urn:scim:skillcast:Group", GROUP]));
@@ -81,10 +102,16 @@ describe("per-tenant schema extensions", () => {
 
   it("filters, sorts and projects extension attributes like core ones, and honours returned: request", async () => {
     const { client } = await skillcastTenant();
-    for (const [user, division, level] of [["a1", "Sales", 2], ["b2", "sales", 1], ["c3", "Ops", 3]] as const) {
+    for (const [user, division, level] of [
+      ["a1", "Sales", 2],
+      ["b2", "sales", 1],
+      ["c3", "Ops", 3],
+    ] as const) {
       await client.post("/Users", { userName: user, [SKILLCAST]: { Division: division, Level: level, Badge: `B-${user}` } });
     }
-    const sales = await client.get(`/Users?filter=${q(`${SKILLCAST}:division eq "SALES"`)}&sortBy=${SKILLCAST}:Level&attributes=${SKILLCAST}:Division`);
+    const sales = await client.get(
+      `/Users?filter=${q(`${SKILLCAST}:division eq "SALES"`)}&sortBy=${SKILLCAST}:Level&attributes=${SKILLCAST}:Division`,
+    );
     expect(sales.body.Resources.map((r: any) => r[SKILLCAST])).toEqual([{ Division: "sales" }, { Division: "Sales" }]);
     expect(sales.body.Resources[0].userName).toBeUndefined();
     expect((await client.get(`/Users?filter=${q(`${SKILLCAST}:Level gt 1`)}`)).body.totalResults).toBe(2);
@@ -104,7 +131,11 @@ describe("per-tenant schema extensions", () => {
     expect((await acme.client.get(`/Schemas/${SKILLCAST}`)).status).toBe(404);
     expect((await acme.client.get("/ResourceTypes/User")).body.schemaExtensions.map((e: any) => e.schema)).not.toContain(SKILLCAST);
 
-    const created = await acme.client.post("/Users", { userName: "acme_user", [SKILLCAST]: { Division: "X" }, "urn:scim:acme:User": { Region: "EU" } });
+    const created = await acme.client.post("/Users", {
+      userName: "acme_user",
+      [SKILLCAST]: { Division: "X" },
+      "urn:scim:acme:User": { Region: "EU" },
+    });
     expect(created.body[SKILLCAST]).toBeUndefined();
     expect(created.body["urn:scim:acme:User"]).toEqual({ Region: "EU" });
     const foreignFilter = await acme.client.get(`/Users?filter=${q(`${SKILLCAST}:Division eq "X"`)}`);
@@ -120,16 +151,27 @@ describe("per-tenant policies", () => {
     const outside = await client.post("/Users", entraUser("mallory@evil.com"));
     expect(outside.status).toBe(400);
     expect(outside.body.scimType).toBe("invalidValue");
-    expect(outside.body.detail).toContain('userName "mallory@evil.com" is not in an email domain this organisation allows (contoso.com, fabrikam.com)');
+    expect(outside.body.detail).toContain(
+      'userName "mallory@evil.com" is not in an email domain this organisation allows (contoso.com, fabrikam.com)',
+    );
     const noDomain = await client.post("/Users", entraUser("Test_User_1"));
     expect(noDomain.status).toBe(400);
     const workEmail = await client.post("/Users", { userName: "bob@contoso.com", emails: [{ type: "work", value: "bob@gmail.com" }] });
     expect(workEmail.status).toBe(400);
     expect(workEmail.body.detail).toContain('work email "bob@gmail.com"');
 
-    const inside = await client.post("/Users", { userName: "Alice@CONTOSO.com", emails: [{ type: "work", value: "alice@fabrikam.com" }, { type: "home", value: "a@gmail.com" }] });
+    const inside = await client.post("/Users", {
+      userName: "Alice@CONTOSO.com",
+      emails: [
+        { type: "work", value: "alice@fabrikam.com" },
+        { type: "home", value: "a@gmail.com" },
+      ],
+    });
     expect(inside.status).toBe(201);
-    const moved = await client.patch(`/Users/${inside.body.id}`, patch({ op: "Replace", path: 'emails[type eq "work"].value', value: "alice@evil.com" }));
+    const moved = await client.patch(
+      `/Users/${inside.body.id}`,
+      patch({ op: "Replace", path: 'emails[type eq "work"].value', value: "alice@evil.com" }),
+    );
     expect(moved.status).toBe(400);
     expect((await client.get(`/Users/${inside.body.id}`)).body.emails[0].value).toBe("alice@fabrikam.com");
     expect((await client.get("/Users?count=0")).body.totalResults).toBe(1);
@@ -146,7 +188,9 @@ describe("per-tenant policies", () => {
     expect((await client.get(`/Users?filter=${q('userName eq "leaver@contoso.com"')}`)).body.totalResults).toBe(0);
     expect((await client.delete(`/Users/${user.id}`)).status).toBe(404);
     expect((await client.get(`/Groups/${group.id}`)).body.members).toEqual([]);
-    const row = await env.DB.prepare("SELECT active, deleted_at FROM users WHERE tenant_id = ? AND id = ?").bind(name, user.id).first<{ active: number; deleted_at: string }>();
+    const row = await env.DB.prepare("SELECT active, deleted_at FROM users WHERE tenant_id = ? AND id = ?")
+      .bind(name, user.id)
+      .first<{ active: number; deleted_at: string }>();
     expect(row).toMatchObject({ active: 0 });
     expect(row?.deleted_at).toBeTruthy();
 
@@ -183,7 +227,10 @@ describe("per-tenant policies", () => {
     expect((await client.get("/Schemas")).body.Resources.map((s: any) => s.id)).not.toContain(GROUP);
     const bulk = await client.post("/Bulk", {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-      Operations: [{ method: "POST", path: "/Groups", bulkId: "g", data: { displayName: "X" } }, { method: "POST", path: "/Users", bulkId: "u", data: { userName: "still_works" } }],
+      Operations: [
+        { method: "POST", path: "/Groups", bulkId: "g", data: { displayName: "X" } },
+        { method: "POST", path: "/Users", bulkId: "u", data: { userName: "still_works" } },
+      ],
     });
     expect(bulk.body.Operations.map((o: any) => o.status)).toEqual(["403", "201"]);
     const search = await client.post("/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] });

@@ -115,7 +115,7 @@ describe("Entra user lifecycle", () => {
     expect((await client.get(`/Users/${id}`)).status).toBe(404);
   });
 
-  it("takes the legacy manager form, a replace on a missing filtered entry, and \"\"/null clears", async () => {
+  it('takes the legacy manager form, a replace on a missing filtered entry, and ""/null clears', async () => {
     const { client } = await createTenant();
     const id = (await client.post("/Users", entraUser("Quirks_User", { title: "Boss", phoneNumbers: [] }))).body.id;
     const result = await client.patch(
@@ -138,10 +138,7 @@ describe("Entra user lifecycle", () => {
   it("takes roles sent as JSON strings inside value", async () => {
     const { client } = await createTenant();
     const id = (await client.post("/Users", entraUser("Role_User"))).body.id;
-    const result = await client.patch(
-      `/Users/${id}`,
-      patch({ op: "Add", path: "roles", value: ['{"value":"Admin","primary":true}'] }),
-    );
+    const result = await client.patch(`/Users/${id}`, patch({ op: "Add", path: "roles", value: ['{"value":"Admin","primary":true}'] }));
     expect(result.status).toBe(200);
     expect(result.body.roles).toEqual([{ value: "Admin", primary: true }]);
   });
@@ -177,8 +174,7 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
   async function withUser() {
     const tenant = await createTenant();
     const user = (await tenant.client.post("/Users", entraUser("Stable_User"))).body;
-    const snapshot = async () =>
-      env.DB.prepare("SELECT * FROM users WHERE tenant_id = ? AND id = ?").bind(tenant.name, user.id).first();
+    const snapshot = async () => env.DB.prepare("SELECT * FROM users WHERE tenant_id = ? AND id = ?").bind(tenant.name, user.id).first();
     return { ...tenant, user, before: await snapshot(), snapshot };
   }
 

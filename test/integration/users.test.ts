@@ -96,7 +96,7 @@ describe("POST and GET /Users", () => {
     expect(JSON.stringify(user)).not.toContain("Secret-123");
   });
 
-  it("accepts Entra's loose JSON: nulls, \"True\", unknown schema URNs, application/json, a bare manager id", async () => {
+  it('accepts Entra\'s loose JSON: nulls, "True", unknown schema URNs, application/json, a bare manager id', async () => {
     const { client } = await createTenant();
     const created = await client.post(
       "/Users",
@@ -198,7 +198,7 @@ describe("GET /Users with filters and paging", () => {
     expect(names((await client.get(`/Users?filter=${q('displayName eq "bob b"')}`)).body)).toEqual(["bob@contoso.com"]);
   });
 
-  it("matches on emails[type eq \"work\"].value and emails.value", async () => {
+  it('matches on emails[type eq "work"].value and emails.value', async () => {
     const { client } = await seeded();
     const work = await client.get(`/Users?filter=${q('emails[type eq "work"].value eq "ALICE@contoso.com@testuser.com"')}`);
     expect(names(work.body)).toEqual(["Alice@Contoso.com"]);
@@ -211,18 +211,26 @@ describe("GET /Users with filters and paging", () => {
     const now = new Date().toISOString();
     const data = { userName: "imported", emails: [{ value: "imp@x.org", type: "work", primary: true }, { type: "home" }] };
     // An operator's import straight into D1, bypassing the service.
-    await env.DB.prepare("INSERT INTO users (tenant_id, id, user_name, data, created, last_modified, version) VALUES (?, 'imp', 'imported', ?, ?, ?, 1)")
+    await env.DB.prepare(
+      "INSERT INTO users (tenant_id, id, user_name, data, created, last_modified, version) VALUES (?, 'imp', 'imported', ?, ?, ?, 1)",
+    )
       .bind(name, JSON.stringify(data), now, now)
       .run();
     expect(names((await client.get(`/Users?filter=${q('emails[type eq "work"].value eq "IMP@x.org"')}`)).body)).toEqual(["imported"]);
     expect(names((await client.get(`/Users?filter=${q('emails[type eq "home"]')}`)).body)).toEqual(["imported"]);
 
-    const rows = () => env.DB.prepare("SELECT position, value, type, is_primary FROM user_emails WHERE tenant_id = ? AND user_id = 'imp' ORDER BY position").bind(name).all();
+    const rows = () =>
+      env.DB.prepare("SELECT position, value, type, is_primary FROM user_emails WHERE tenant_id = ? AND user_id = 'imp' ORDER BY position")
+        .bind(name)
+        .all();
     expect((await rows()).results).toEqual([
       { position: 0, value: "imp@x.org", type: "work", is_primary: 1 },
       { position: 1, value: null, type: "home", is_primary: null },
     ]);
-    await client.patch("/Users/imp", { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "emails", value: [{ value: "new@x.org", type: "other" }] }] });
+    await client.patch("/Users/imp", {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "emails", value: [{ value: "new@x.org", type: "other" }] }],
+    });
     expect((await rows()).results).toEqual([{ position: 0, value: "new@x.org", type: "other", is_primary: null }]);
     expect((await client.get(`/Users?filter=${q('emails.value eq "imp@x.org"')}`)).body.totalResults).toBe(0);
     await client.delete("/Users/imp");
@@ -241,7 +249,15 @@ describe("GET /Users with filters and paging", () => {
 
   it("answers 400 invalidFilter for bad syntax and unknown attributes, never 500", async () => {
     const { client } = await seeded();
-    for (const bad of ['userName eq', 'userName eq "unterminated', 'nosuch eq "x"', 'userName zz "x"', '(userName eq "x"', 'userName eq "x" junk', "active gt true"]) {
+    for (const bad of [
+      "userName eq",
+      'userName eq "unterminated',
+      'nosuch eq "x"',
+      'userName zz "x"',
+      '(userName eq "x"',
+      'userName eq "x" junk',
+      "active gt true",
+    ]) {
       const response = await client.get(`/Users?filter=${q(bad)}`);
       expect(response.status, bad).toBe(400);
       expect(response.body, bad).toMatchObject({ status: "400", scimType: "invalidFilter" });

@@ -46,19 +46,32 @@ describe("one writer per tenant", () => {
     const { client, name } = await createTenant();
     const created = (await client.post("/Users", entraUser("remembered"))).body;
     // An operator's SQL changes the row behind the writer's back.
-    await env.DB.prepare("UPDATE users SET data = json_set(data, '$.title', 'Set outside'), version = version + 1 WHERE tenant_id = ? AND id = ?")
+    await env.DB.prepare(
+      "UPDATE users SET data = json_set(data, '$.title', 'Set outside'), version = version + 1 WHERE tenant_id = ? AND id = ?",
+    )
       .bind(name, created.id)
       .run();
-    const patched = await client.patch(`/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "nickName", value: "Remy" }] });
+    const patched = await client.patch(`/Users/${created.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "add", path: "nickName", value: "Remy" }],
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ title: "Set outside", nickName: "Remy", meta: { version: 'W/"3"' } });
 
     // If-Match names the version in D1, not the one the writer remembered.
     await env.DB.prepare("UPDATE users SET version = version + 1 WHERE tenant_id = ? AND id = ?").bind(name, created.id).run();
-    const guarded = await client.patch(`/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] }, { "If-Match": 'W/"4"' });
+    const guarded = await client.patch(
+      `/Users/${created.id}`,
+      { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] },
+      { "If-Match": 'W/"4"' },
+    );
     expect(guarded.status).toBe(200);
     expect(guarded.body).toMatchObject({ active: false, title: "Set outside", nickName: "Remy", meta: { version: 'W/"5"' } });
-    const stale = await client.patch(`/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: true }] }, { "If-Match": 'W/"4"' });
+    const stale = await client.patch(
+      `/Users/${created.id}`,
+      { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: true }] },
+      { "If-Match": 'W/"4"' },
+    );
     expect(stale.status).toBe(412);
   });
 
@@ -66,8 +79,14 @@ describe("one writer per tenant", () => {
     const { client } = await createTenant();
     const user = (await client.post("/Users", entraUser("joiner"))).body;
     const group = (await client.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Joined" })).body;
-    await client.patch(`/Groups/${group.id}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: user.id }] }] });
-    const patched = await client.patch(`/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: "J" }] });
+    await client.patch(`/Groups/${group.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "add", path: "members", value: [{ value: user.id }] }],
+    });
+    const patched = await client.patch(`/Users/${user.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "replace", path: "displayName", value: "J" }],
+    });
     expect(patched.body.groups).toEqual([expect.objectContaining({ value: group.id, display: "Joined" })]);
   });
 });

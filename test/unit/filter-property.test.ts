@@ -27,10 +27,9 @@ const userArb = fc.record({
   active: maybe(fc.boolean()),
   name: maybe(fc.record({ givenName: maybe(text), familyName: maybe(text) })),
   emails: maybe(
-    fc.array(
-      fc.record({ value: maybe(text), type: maybe(fc.constantFrom("work", "home", "Work")), primary: maybe(fc.boolean()) }),
-      { maxLength: 3 },
-    ),
+    fc.array(fc.record({ value: maybe(text), type: maybe(fc.constantFrom("work", "home", "Work")), primary: maybe(fc.boolean()) }), {
+      maxLength: 3,
+    }),
   ),
   department: maybe(text),
 });
@@ -62,15 +61,24 @@ function compare(op: Op, actual: unknown, value: string, caseExact: boolean): bo
   const a = caseExact ? actual : actual.toLowerCase();
   const v = caseExact ? value : value.toLowerCase();
   switch (op) {
-    case "eq": return a === v;
-    case "ne": return a !== v;
-    case "co": return a.includes(v);
-    case "sw": return a.startsWith(v);
-    case "ew": return a.endsWith(v);
-    case "gt": return a > v;
-    case "ge": return a >= v;
-    case "lt": return a < v;
-    case "le": return a <= v;
+    case "eq":
+      return a === v;
+    case "ne":
+      return a !== v;
+    case "co":
+      return a.includes(v);
+    case "sw":
+      return a.startsWith(v);
+    case "ew":
+      return a.endsWith(v);
+    case "gt":
+      return a > v;
+    case "ge":
+      return a >= v;
+    case "lt":
+      return a < v;
+    case "le":
+      return a <= v;
   }
 }
 
@@ -99,8 +107,12 @@ const emailsOf = (u: ScimData) => (u.emails as Email[] | undefined) ?? [];
 
 // Conditions on one email, for value paths: emails[...] and emails.sub op v.
 const emailCondition: fc.Arbitrary<Gen> = fc.oneof(
-  fc.tuple(op, text).map(([o, value]) => ({ text: `value ${o} ${quote(value)}`, test: (e: ScimData) => compare(o, e.value, value, false) })),
-  fc.constantFrom("work", "home", "WORK").map((value) => ({ text: `type eq ${quote(value)}`, test: (e: ScimData) => compare("eq", e.type, value, false) })),
+  fc
+    .tuple(op, text)
+    .map(([o, value]) => ({ text: `value ${o} ${quote(value)}`, test: (e: ScimData) => compare(o, e.value, value, false) })),
+  fc
+    .constantFrom("work", "home", "WORK")
+    .map((value) => ({ text: `type eq ${quote(value)}`, test: (e: ScimData) => compare("eq", e.type, value, false) })),
   fc.boolean().map((value) => ({ text: `primary eq ${value}`, test: (e: ScimData) => e.primary === value })),
   fc.constant({ text: "value pr", test: (e: ScimData) => e.value !== undefined }),
 );
@@ -137,7 +149,10 @@ async function store(tenant: string, generated: GeneratedUser[]) {
   const db = database(env.DB);
   const users = generated.map((g, i) => {
     const { department, ...core } = g;
-    const data = parseResource({ userName: `user${i}`, ...core, ...(department !== undefined ? { [ENT]: { department } } : {}) }, userResourceType);
+    const data = parseResource(
+      { userName: `user${i}`, ...core, ...(department !== undefined ? { [ENT]: { department } } : {}) },
+      userResourceType,
+    );
     const now = new Date().toISOString();
     return { id: `id-${String(i).padStart(3, "0")}`, data, created: now, lastModified: now, version: 1 };
   });
@@ -149,17 +164,24 @@ describe("filter compiler against a reference evaluation", () => {
   it("returns exactly the users the RFC semantics pick", async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(userArb, { minLength: 1, maxLength: 12 }), fc.array(filter, { minLength: 1, maxLength: 8 }), async (generated, filters) => {
-        const tenant = `prop-${run++}-${crypto.randomUUID().slice(0, 8)}`;
-        const users = await store(tenant, generated);
-        for (const f of filters) {
-          // The service's path: literals as placeholders of a statement prepared once per filter shape.
-          const { query } = prepareList({ filter: f.text, count: "100" }, userStorage(TENANT), sql`${usersTable.id}`);
-          const { resources } = await listUsers(database(env.DB), tenant, query);
-          const expected = users.filter((u) => f.test(u.data)).map((u) => u.id).sort();
-          expect(resources.map((r) => r.id).sort(), f.text).toEqual(expected);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(userArb, { minLength: 1, maxLength: 12 }),
+        fc.array(filter, { minLength: 1, maxLength: 8 }),
+        async (generated, filters) => {
+          const tenant = `prop-${run++}-${crypto.randomUUID().slice(0, 8)}`;
+          const users = await store(tenant, generated);
+          for (const f of filters) {
+            // The service's path: literals as placeholders of a statement prepared once per filter shape.
+            const { query } = prepareList({ filter: f.text, count: "100" }, userStorage(TENANT), sql`${usersTable.id}`);
+            const { resources } = await listUsers(database(env.DB), tenant, query);
+            const expected = users
+              .filter((u) => f.test(u.data))
+              .map((u) => u.id)
+              .sort();
+            expect(resources.map((r) => r.id).sort(), f.text).toEqual(expected);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   }, 120_000);

@@ -36,7 +36,10 @@ describe("parseFilter", () => {
       'a eq "1" or b eq "2" and not (c eq "3")',
       { op: "or", left: eq("a", "1"), right: { op: "and", left: eq("b", "2"), right: { op: "not", filter: eq("c", "3") } } },
     ],
-    ['(a eq "1" or b eq "2") and c eq "3"', { op: "and", left: { op: "or", left: eq("a", "1"), right: eq("b", "2") }, right: eq("c", "3") }],
+    [
+      '(a eq "1" or b eq "2") and c eq "3"',
+      { op: "and", left: { op: "or", left: eq("a", "1"), right: eq("b", "2") }, right: eq("c", "3") },
+    ],
   ])("parses %s", (text, expected) => {
     expect(parseFilter(text)).toEqual(expected);
   });
@@ -85,7 +88,7 @@ describe("compileFilter", () => {
     ['displayName sw "Bo"', 'substr(lower("users"."display_name"), 1, length(lower(?)))', ["Bo", "Bo"]],
     ["active eq false", '"users"."active" = ?', [0]],
     ['meta.lastModified gt "2026-01-01T00:00:00Z"', '"users"."last_modified" > ?', ["2026-01-01T00:00:00.000Z"]],
-    ['nickName co "b"', "instr(lower(json_extract(\"users\".\"data\", ?)), lower(?))", ["$.nickName", "b"]],
+    ['nickName co "b"', 'instr(lower(json_extract("users"."data", ?)), lower(?))', ["$.nickName", "b"]],
     ['emails.value eq "a@x.com"', '"users"."id" IN (SELECT "user_emails"."user_id"', ["tenant-a", "a@x.com"]],
     ['phoneNumbers[type eq "mobile"].value pr', "EXISTS (SELECT 1 FROM json_each", ["$.phoneNumbers", "$.type", "mobile", "$.value"]],
     [

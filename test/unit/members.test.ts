@@ -10,7 +10,14 @@ describe("splitMemberOperations", () => {
   it.each([
     [
       "Entra's Add of several members",
-      { op: "Add", path: "members", value: [{ $ref: null, value: "u1" }, { $ref: null, value: "u2" }] },
+      {
+        op: "Add",
+        path: "members",
+        value: [
+          { $ref: null, value: "u1" },
+          { $ref: null, value: "u2" },
+        ],
+      },
       [{ kind: "add", members: [{ value: "u1" }, { value: "u2" }] }],
     ],
     [
@@ -26,8 +33,23 @@ describe("splitMemberOperations", () => {
     ["remove of the whole attribute", { op: "remove", path: "members" }, [{ kind: "removeAll" }]],
     [
       "replace of the whole set, with types",
-      { op: "replace", path: "Members", value: [{ value: "g1", type: "group" }, { value: "u1", type: "User" }] },
-      [{ kind: "replace", members: [{ value: "g1", type: "Group" }, { value: "u1", type: "User" }] }],
+      {
+        op: "replace",
+        path: "Members",
+        value: [
+          { value: "g1", type: "group" },
+          { value: "u1", type: "User" },
+        ],
+      },
+      [
+        {
+          kind: "replace",
+          members: [
+            { value: "g1", type: "Group" },
+            { value: "u1", type: "User" },
+          ],
+        },
+      ],
     ],
     ["replace with an empty set", { op: "replace", path: "members", value: [] }, [{ kind: "replace", members: [] }]],
     ["a single member object", { op: "add", path: "members", value: { value: "u9" } }, [{ kind: "add", members: [{ value: "u9" }] }]],

@@ -32,8 +32,7 @@ const withManager: Data = { ...user, [ENT]: { employeeNumber: "7", manager: { va
 const group: Data = { displayName: "Sales", members: [{ value: "u1" }, { value: "u2" }, { value: "u3" }] };
 
 const ops = (...operations: unknown[]) => ({ schemas: [PATCH], Operations: operations });
-const patch = (data: Data, body: unknown, type = userResourceType) =>
-  applyPatch(data, normalisePatchRequest(body), type);
+const patch = (data: Data, body: unknown, type = userResourceType) => applyPatch(data, normalisePatchRequest(body), type);
 
 interface Case {
   name: string;
@@ -163,7 +162,13 @@ const entraCases: Case[] = [
   },
   {
     name: "a sub-attribute path without filter sets it on every element",
-    data: { ...user, phoneNumbers: [{ type: "work", value: "1" }, { type: "home", value: "2" }] },
+    data: {
+      ...user,
+      phoneNumbers: [
+        { type: "work", value: "1" },
+        { type: "home", value: "2" },
+      ],
+    },
     body: ops({ op: "replace", path: "phoneNumbers.display", value: "x" }),
     expected: {
       ...user,
@@ -375,7 +380,13 @@ const rfcUserCases: Case[] = [
   },
   {
     name: 'RFC 7644 §3.5.2.3 replace addresses[type eq "work"] with an object (merged)',
-    data: { ...user, addresses: [{ type: "work", locality: "Old", country: "US" }, { type: "home", locality: "H" }] },
+    data: {
+      ...user,
+      addresses: [
+        { type: "work", locality: "Old", country: "US" },
+        { type: "home", locality: "H" },
+      ],
+    },
     body: ops({
       op: "replace",
       path: 'addresses[type eq "work"]',
@@ -540,9 +551,19 @@ const errorCases: ErrorCase[] = [
   { name: "unknown attribute", body: ops({ op: "add", path: "shoeSize", value: 4 }), status: 400, scimType: "invalidPath" },
   { name: "unknown sub-attribute", body: ops({ op: "add", path: "name.nick", value: "x" }), status: 400, scimType: "invalidPath" },
   { name: "readOnly id", body: ops({ op: "replace", path: "id", value: "x" }), status: 400, scimType: "mutability" },
-  { name: "readOnly meta sub-attribute", body: ops({ op: "replace", path: "meta.created", value: "x" }), status: 400, scimType: "mutability" },
+  {
+    name: "readOnly meta sub-attribute",
+    body: ops({ op: "replace", path: "meta.created", value: "x" }),
+    status: 400,
+    scimType: "mutability",
+  },
   { name: "readOnly groups", body: ops({ op: "add", path: "groups", value: [{ value: "g" }] }), status: 400, scimType: "mutability" },
-  { name: "readOnly manager.displayName", body: ops({ op: "add", path: "manager.displayName", value: "x" }), status: 400, scimType: "mutability" },
+  {
+    name: "readOnly manager.displayName",
+    body: ops({ op: "add", path: "manager.displayName", value: "x" }),
+    status: 400,
+    scimType: "mutability",
+  },
   { name: "remove required userName", body: ops({ op: "remove", path: "userName" }), status: 400, scimType: "mutability" },
   { name: "clear required userName", body: ops({ op: "Replace", path: "userName", value: "" }), status: 400, scimType: "mutability" },
   {
@@ -626,7 +647,10 @@ describe("normalisePatchRequest", () => {
     expect(
       normalisePatchRequest({
         SCHEMAS: [PATCH.toLowerCase()],
-        operations: [{ OP: "REPLACE", Path: "name.givenName", VALUE: "x" }, { op: "Remove", path: 'emails[type eq "work"]' }],
+        operations: [
+          { OP: "REPLACE", Path: "name.givenName", VALUE: "x" },
+          { op: "Remove", path: 'emails[type eq "work"]' },
+        ],
       }),
     ).toEqual([
       { op: "replace", path: { path: { attr: "name", sub: "givenName" } }, value: "x" },

@@ -7,7 +7,11 @@ const rule = fc.record({ limit: fc.integer({ min: 1, max: 500 }), windowSeconds:
 const limits = fc.record({ toleranceMs: fc.integer({ min: 0, max: 2_000 }), maxWaitMs: fc.integer({ min: 0, max: 5_000 }) });
 // Gaps between requests in ms, so request times only move forward: long histories, many gaps
 // short enough to run a tenant past its rate.
-const gaps = fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3_000 })), { minLength: 1, maxLength: 200, size: "max" });
+const gaps = fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3_000 })), {
+  minLength: 1,
+  maxLength: 200,
+  size: "max",
+});
 
 // Request times as Date.now() gives them today: slots are sums of fractional intervals on numbers
 // this large, so comparisons allow for the floating-point dust (far under the 1 ms sleeps round to).
@@ -41,7 +45,8 @@ describe("pacing a tenant to its rate", () => {
         // The smallest margin of any span [i, j] over the bound: (j - i) slots less the tolerance.
         let margin = Number.POSITIVE_INFINITY;
         for (let i = 0; i < served.length; i++) {
-          for (let j = i + 1; j < served.length; j++) margin = Math.min(margin, served[j] - served[i] - ((j - i) * interval(r) - l.toleranceMs));
+          for (let j = i + 1; j < served.length; j++)
+            margin = Math.min(margin, served[j] - served[i] - ((j - i) * interval(r) - l.toleranceMs));
         }
         expect(margin).toBeGreaterThanOrEqual(-EPSILON);
       }),
@@ -54,7 +59,11 @@ describe("pacing a tenant to its rate", () => {
         const results = replay(r, Array(50).fill(NOW), l);
         const allowed = results.filter((x) => x.decision.allowed).length;
         expect(results.slice(0, allowed).every((x) => x.decision.allowed)).toBe(true);
-        results.slice(0, allowed).forEach((x, k) => expect(Math.abs(waitOf(x.decision)! - Math.max(0, k * interval(r) - l.toleranceMs))).toBeLessThan(EPSILON));
+        results
+          .slice(0, allowed)
+          .forEach(
+            (x, k) => void expect(Math.abs(waitOf(x.decision)! - Math.max(0, k * interval(r) - l.toleranceMs))).toBeLessThan(EPSILON),
+          );
         if (allowed < 50) expect(allowed * interval(r) - l.toleranceMs).toBeGreaterThan(l.maxWaitMs - EPSILON);
       }),
     );
@@ -71,18 +80,23 @@ describe("pacing a tenant to its rate", () => {
 
   it("never makes a tenant within its rate wait for bursts the tolerance covers", () => {
     fc.assert(
-      fc.property(rule, limits, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 1_000 })), { minLength: 1, maxLength: 50 }), (r, l, bursts) => {
-        const largest = 1 + Math.floor(l.toleranceMs / interval(r));
-        const times: number[] = [];
-        let at = NOW;
-        for (const [size, extra] of bursts) {
-          const n = 1 + (size % largest);
-          times.push(...Array(n).fill(at));
-          // The next burst comes no sooner than this one's share of the rate allows.
-          at += Math.ceil(n * interval(r)) + extra;
-        }
-        expect(replay(r, times, l).every((x) => x.decision.allowed && x.decision.waitMs === 0)).toBe(true);
-      }),
+      fc.property(
+        rule,
+        limits,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 1_000 })), { minLength: 1, maxLength: 50 }),
+        (r, l, bursts) => {
+          const largest = 1 + Math.floor(l.toleranceMs / interval(r));
+          const times: number[] = [];
+          let at = NOW;
+          for (const [size, extra] of bursts) {
+            const n = 1 + (size % largest);
+            times.push(...Array(n).fill(at));
+            // The next burst comes no sooner than this one's share of the rate allows.
+            at += Math.ceil(n * interval(r)) + extra;
+          }
+          expect(replay(r, times, l).every((x) => x.decision.allowed && x.decision.waitMs === 0)).toBe(true);
+        },
+      ),
     );
   });
 

@@ -114,7 +114,12 @@ function has(map: StorageMap, resolved: ResolvedAttribute, filter: Filter, bind:
   }
   const path = jsonPath(resolved);
   if (!attr.multiValued) {
-    return compileIn(filter, elementScope(resolved, (sub) => sql`json_extract(${map.data}, ${`${path}.${sub.name}`})`), true, bind);
+    return compileIn(
+      filter,
+      elementScope(resolved, (sub) => sql`json_extract(${map.data}, ${`${path}.${sub.name}`})`),
+      true,
+      bind,
+    );
   }
   const scope = elementScope(resolved, (sub) => sql`json_extract(je.value, ${`$.${sub.name}`})`);
   return sql`EXISTS (SELECT 1 FROM json_each(${map.data}, ${path}) AS je WHERE ${compileIn(filter, scope, true, bind)})`;
@@ -218,9 +223,11 @@ function compileIn(filter: Filter, scope: Scope, inElement: boolean, bind: Binde
     default: {
       const operand = scope.operand(filter.path);
       if ("elements" in operand) {
+        // Only the row scope yields elements, and it always carries the map.
+        if (!map) return fail("value filters cannot be nested");
         // "emails.value eq x", "emails eq x", "emails pr": an element of emails matches (RFC 7644 §3.4.2.2).
         const sub = operand.elements.sub?.name ?? "value";
-        return has(map!, operand.elements, { ...filter, path: { attr: sub } }, bind);
+        return has(map, operand.elements, { ...filter, path: { attr: sub } }, bind);
       }
       return filter.op === "pr" ? sql`(${operand.expr} IS NOT NULL)` : comparison(operand, filter.op, filter.value, bind);
     }
@@ -239,7 +246,12 @@ export function compileElementFilter(map: StorageMap, attribute: string, filter:
   const resolved = resolveAttribute(map.type, { attr: attribute });
   const side = resolved && map.sideTables[resolved.attribute.name];
   if (!resolved || !side) return fail(`'${attribute}' has no element table`);
-  return compileIn(filter, elementScope(resolved, (sub) => side.column(sub.name.toLowerCase())), true, inline);
+  return compileIn(
+    filter,
+    elementScope(resolved, (sub) => side.column(sub.name.toLowerCase())),
+    true,
+    inline,
+  );
 }
 
 export type SortOrder = "ascending" | "descending";

@@ -2,27 +2,11 @@ import { badRequest } from "../errors.ts";
 import type { PatchPath } from "../filter/ast.ts";
 import type { AttributeDef } from "../schema/attribute.ts";
 import type { ResourceTypeDef } from "../schema/resource-type.ts";
-import {
-  addElements,
-  removeListedElements,
-  removeMatchingElements,
-  replaceElements,
-  setMatchingElements,
-} from "./multi-valued.ts";
+import { addElements, removeListedElements, removeMatchingElements, replaceElements, setMatchingElements } from "./multi-valued.ts";
 import type { PatchOp } from "./normalise.ts";
 import { expandPathless } from "./pathless.ts";
 import { resolveTarget, type Target } from "./target.ts";
-import {
-  canonicalise,
-  deepEqual,
-  deleteKey,
-  getKey,
-  isCleared,
-  isObject,
-  type JsonObject,
-  mergeComplex,
-  setKey,
-} from "./values.ts";
+import { canonicalise, deepEqual, deleteKey, getKey, isCleared, isObject, type JsonObject, mergeComplex, setKey } from "./values.ts";
 
 type Op = PatchOp["op"];
 
@@ -31,11 +15,7 @@ type Op = PatchOp["op"];
  * placed under canonical names but not type-checked: the validator re-validates the whole result.
  * Any failing operation throws, so the request is atomic (the caller keeps the original).
  */
-export function applyPatch(
-  data: Record<string, unknown>,
-  ops: PatchOp[],
-  type: ResourceTypeDef,
-): Record<string, unknown> {
+export function applyPatch(data: Record<string, unknown>, ops: PatchOp[], type: ResourceTypeDef): Record<string, unknown> {
   const result = structuredClone(data);
   for (const op of ops) {
     // RFC 7643 §3.3: attributes of a schema the resource doesn't declare are ignored. Entra sends

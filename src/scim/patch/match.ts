@@ -6,11 +6,7 @@ import { getKey, isObject, toBoolean } from "./values.ts";
 // Evaluates a PATCH value filter (RFC 7644 §3.5.2, valuePath) against one element of a multi-valued
 // attribute, in memory. Paths in the filter are relative to the element.
 
-export function matchesFilter(
-  filter: Filter,
-  element: Record<string, unknown>,
-  subAttributes: readonly AttributeDef[] = [],
-): boolean {
+export function matchesFilter(filter: Filter, element: Record<string, unknown>, subAttributes: readonly AttributeDef[] = []): boolean {
   switch (filter.op) {
     case "and":
       return matchesFilter(filter.left, element, subAttributes) && matchesFilter(filter.right, element, subAttributes);

@@ -88,7 +88,10 @@ export function splitMemberOperations(ops: PatchOp[]): { attributeOps: PatchOp[]
 /** A request may name at most MAX_MEMBERS_PER_REQUEST members (to add, remove or set). */
 export function checkMemberCount(count: number): void {
   if (count > MAX_MEMBERS_PER_REQUEST) {
-    throw badRequest("invalidValue", `at most ${MAX_MEMBERS_PER_REQUEST} members per request, got ${count}: send the rest in further PATCH requests`);
+    throw badRequest(
+      "invalidValue",
+      `at most ${MAX_MEMBERS_PER_REQUEST} members per request, got ${count}: send the rest in further PATCH requests`,
+    );
   }
 }
 

@@ -42,9 +42,7 @@ export function addElements(current: Elements, value: unknown, attribute: Attrib
 
 /** replace without filter: "the attribute and all values are replaced" (RFC 7644 §3.5.2.3). */
 export function replaceElements(value: unknown, attribute: AttributeDef): Elements {
-  const items = (Array.isArray(value) ? value : [value])
-    .filter((item) => !isCleared(item))
-    .map((item) => newElement(item, attribute));
+  const items = (Array.isArray(value) ? value : [value]).filter((item) => !isCleared(item)).map((item) => newElement(item, attribute));
   return singlePrimary(items, items);
 }
 
@@ -121,11 +119,7 @@ function isHollow(element: JsonObject): boolean {
 }
 
 /** Builds the element a filter of eq terms joined by and describes: emails[type eq "work"] -> {type:"work"}. */
-function elementFromFilter(
-  filter: Filter | undefined,
-  subAttributes: readonly AttributeDef[],
-  text: string,
-): JsonObject {
+function elementFromFilter(filter: Filter | undefined, subAttributes: readonly AttributeDef[], text: string): JsonObject {
   const element: JsonObject = {};
   const collect = (f: Filter): void => {
     if (f.op === "and") {

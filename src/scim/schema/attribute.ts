@@ -1,15 +1,7 @@
 // RFC 7643 §2.2 / §7: one declarative description per attribute. Validation, /Schemas, the filter
 // compiler, projection and PATCH path resolution all read these, so a new attribute is one line.
 
-export type AttributeType =
-  | "string"
-  | "boolean"
-  | "decimal"
-  | "integer"
-  | "dateTime"
-  | "reference"
-  | "binary"
-  | "complex";
+export type AttributeType = "string" | "boolean" | "decimal" | "integer" | "dateTime" | "reference" | "binary" | "complex";
 
 export type Mutability = "readOnly" | "readWrite" | "immutable" | "writeOnly";
 export type Returned = "always" | "never" | "default" | "request";
@@ -66,21 +58,10 @@ export const complex = (name: string, subAttributes: AttributeDef[], options?: O
 });
 
 // RFC 7643 §2.4: the sub-attributes every multi-valued complex attribute of the core schemas shares.
-export function multiValued(
-  name: string,
-  valueType: AttributeDef,
-  types: string[],
-  extra: AttributeDef[] = [],
-): AttributeDef {
+export function multiValued(name: string, valueType: AttributeDef, types: string[], extra: AttributeDef[] = []): AttributeDef {
   return complex(
     name,
-    [
-      { ...valueType, name: "value" },
-      string("display"),
-      string("type", { canonicalValues: types }),
-      boolean("primary"),
-      ...extra,
-    ],
+    [{ ...valueType, name: "value" }, string("display"), string("type", { canonicalValues: types }), boolean("primary"), ...extra],
     { multiValued: true },
   );
 }
