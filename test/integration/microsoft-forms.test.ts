@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTenant, entraUser, scimClient } from "../helpers/scim-client.ts";
+import { createTenant, entraUser, PATCH_OP, q, scimClient } from "../helpers/scim-client.ts";
 
 // Forms that Microsoft's SCIMReferenceCode Postman collection (and a public conformance suite) send,
 // which its reference server accepts and RFC 7644 leaves undefined.
@@ -46,5 +46,54 @@ describe("endpoint names in any case", () => {
     expect((await client.get(`/users/${user.id.toUpperCase()}`)).status).toBe(404);
     expect((await client.request("DELETE", "/users")).status).toBe(405);
     expect((await client.get("/nothing")).status).toBe(404);
+  });
+});
+
+describe("unquoted filter values", () => {
+  async function seeded() {
+    const { client } = await createTenant();
+    await client.post("/Users", entraUser("OEmployee", { name: { givenName: "Olga", familyName: "Employee" } }));
+    await client.post("/Users", entraUser("Other", { name: { givenName: "Otto", familyName: "007" }, active: false }));
+    await client.post("/Users", entraUser("Bob", { name: { givenName: "Bob", familyName: "Builder" } }));
+    return client;
+  }
+  const names = (body: { Resources: { userName: string }[] }) => body.Resources.map((r) => r.userName).sort();
+
+  it("reads them by the attribute's declared type, as Microsoft's reference collection sends them", async () => {
+    const client = await seeded();
+    for (const [filter, expected] of [
+      ["userName sw O", ["OEmployee", "Other"]],
+      ["name.familyName eq Employee", ["OEmployee"]],
+      ["name.familyName eq 007", ["Other"]],
+      ["meta.created gt 2020-01-01T00:00:00Z", ["Bob", "OEmployee", "Other"]],
+      ["meta.created lt 2020-01-01T00:00:00Z", []],
+      ["active eq False", ["Other"]],
+      ["emails[type eq work].value eq bob@testuser.com", ["Bob"]],
+      ["userName sw O and not (name.familyName eq 007)", ["OEmployee"]],
+    ] as const) {
+      const response = await client.get(`/Users?filter=${q(filter)}`);
+      expect(response.status, filter).toBe(200);
+      expect(names(response.body), filter).toEqual(expected);
+    }
+  });
+
+  it("keeps invalidFilter where the type leaves the meaning open", async () => {
+    const client = await seeded();
+    for (const filter of ["active eq yes", "meta.created gt yesterday", "userName eq and", 'userName eq or name.familyName eq "x"']) {
+      const response = await client.get(`/Users?filter=${q(filter)}`);
+      expect(response.status, filter).toBe(400);
+      expect(response.body, filter).toMatchObject({ status: "400", scimType: "invalidFilter" });
+    }
+  });
+
+  it("reads them in PATCH value paths too", async () => {
+    const { client } = await createTenant();
+    const user = (await client.post("/Users", entraUser("Patched"))).body;
+    const patched = await client.patch(`/Users/${user.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "replace", path: "emails[type eq work].value", value: "new@contoso.com" }],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.emails).toEqual([{ primary: true, type: "work", value: "new@contoso.com" }]);
   });
 });

@@ -11,7 +11,9 @@ export interface AttrPath {
 }
 
 export type Filter =
-  | { op: CompareOp; path: AttrPath; value: CompValue }
+  // `unquoted`: the literal as written when it had no quotes, for the compiler to read by the
+  // attribute's type (Microsoft's `name.familyName eq O007` means the string "O007").
+  | { op: CompareOp; path: AttrPath; value: CompValue; unquoted?: string }
   | { op: "pr"; path: AttrPath }
   | { op: "and" | "or"; left: Filter; right: Filter }
   | { op: "not"; filter: Filter }
