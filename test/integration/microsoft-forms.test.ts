@@ -97,3 +97,22 @@ describe("unquoted filter values", () => {
     expect(patched.body.emails).toEqual([{ primary: true, type: "work", value: "new@contoso.com" }]);
   });
 });
+
+describe("value filters in attributes", () => {
+  it("mean the attribute they filter, in a list, a .search and a single read", async () => {
+    const { client } = await createTenant();
+    const user = (await client.post("/Users", entraUser("Projected"))).body;
+    const wanted = { schemas: user.schemas, id: user.id, emails: user.emails };
+
+    const listed = await client.get(`/Users?attributes=${q('emails[type eq "work"]')}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.Resources).toEqual([wanted]);
+    const searched = await client.post("/Users/.search", {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+      attributes: ['emails[type eq "work"]'],
+    });
+    expect(searched.body.Resources).toEqual([wanted]);
+    const read = await client.get(`/Users/${user.id}?attributes=${q('emails[type eq "work"].value,userName')}`);
+    expect(read.body).toEqual({ schemas: user.schemas, id: user.id, userName: "Projected", emails: [{ value: user.emails[0].value }] });
+  });
+});
