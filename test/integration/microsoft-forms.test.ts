@@ -116,3 +116,25 @@ describe("value filters in attributes", () => {
     expect(read.body).toEqual({ schemas: user.schemas, id: user.id, userName: "Projected", emails: [{ value: user.emails[0].value }] });
   });
 });
+
+describe("bare-string group members in PATCH", () => {
+  it("read a string where a member object belongs as that member's value", async () => {
+    const { client } = await createTenant();
+    const [u1, u2, u3] = await Promise.all(["m1", "m2", "m3"].map(async (n) => (await client.post("/Users", entraUser(n))).body.id));
+    const group = (await client.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Bare" })).body;
+    const patch = (...Operations: unknown[]) => client.patch(`/Groups/${group.id}`, { schemas: [PATCH_OP], Operations });
+    const memberIds = async () =>
+      ((await client.get(`/Groups/${group.id}`)).body.members ?? []).map((m: { value: string }) => m.value).sort();
+
+    expect((await patch({ op: "add", path: "members", value: u1 })).status).toBe(204);
+    expect(await memberIds()).toEqual([u1]);
+    expect((await patch({ op: "Add", path: "members", value: [u2, { value: u3 }] })).status).toBe(204);
+    expect(await memberIds()).toEqual([u1, u2, u3].sort());
+    expect((await patch({ op: "remove", path: "members", value: [u1, u2] })).status).toBe(204);
+    expect(await memberIds()).toEqual([u3]);
+    expect((await patch({ op: "replace", path: "members", value: [u1] })).status).toBe(204);
+    expect(await memberIds()).toEqual([u1]);
+    expect((await patch({ op: "add", value: { members: u2 } })).status).toBe(204);
+    expect(await memberIds()).toEqual([u1, u2].sort());
+  });
+});
