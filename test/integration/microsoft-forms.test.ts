@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTenant, entraUser, PATCH_OP, q, scimClient } from "../helpers/scim-client.ts";
+import { createTenant, entraUser, PATCH_OP, q, scimClient, USER_SCHEMA } from "../helpers/scim-client.ts";
 
 // Forms that Microsoft's SCIMReferenceCode Postman collection (and a public conformance suite) send,
 // which its reference server accepts and RFC 7644 leaves undefined.
@@ -136,5 +136,44 @@ describe("bare-string group members in PATCH", () => {
     expect(await memberIds()).toEqual([u1]);
     expect((await patch({ op: "add", value: { members: u2 } })).status).toBe(204);
     expect(await memberIds()).toEqual([u1, u2].sort());
+  });
+});
+
+describe("core attributes nested under the core schema URN", () => {
+  const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+  it("are read as top-level attributes in POST and PUT, for Users and Groups", async () => {
+    const { client } = await createTenant();
+    const created = await client.post("/Users", {
+      schemas: [USER_SCHEMA],
+      [USER_SCHEMA]: { userName: "Nested_User", name: { givenName: "Nes", familyName: "Ted" }, active: "True" },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ userName: "Nested_User", name: { givenName: "Nes", familyName: "Ted" }, active: true });
+    expect(created.body[USER_SCHEMA]).toBeUndefined();
+    const matched = await client.get(`/Users?filter=${q('userName eq "nested_user"')}`);
+    expect(matched.body.totalResults).toBe(1);
+
+    const replaced = await client.put(`/Users/${created.body.id}`, {
+      schemas: [USER_SCHEMA],
+      [USER_SCHEMA.toLowerCase()]: { userName: "Nested_User", displayName: "Replaced" },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ userName: "Nested_User", displayName: "Replaced" });
+    expect(replaced.body.name).toBeUndefined();
+
+    const group = await client.post("/Groups", {
+      schemas: [GROUP_SCHEMA],
+      [GROUP_SCHEMA]: { displayName: "Nested Group", members: [{ value: created.body.id }] },
+    });
+    expect(group.status).toBe(201);
+    expect(group.body).toMatchObject({ displayName: "Nested Group", members: [{ value: created.body.id }] });
+  });
+
+  it("give way to the same attribute sent at the top level", async () => {
+    const { client } = await createTenant();
+    const created = await client.post("/Users", { userName: "Top_Level", [USER_SCHEMA]: { userName: "Nested", nickName: "Nick" } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ userName: "Top_Level", nickName: "Nick" });
   });
 });
