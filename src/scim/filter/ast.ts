@@ -11,8 +11,8 @@ export interface AttrPath {
 }
 
 export type Filter =
-  // `unquoted`: the literal as written when it had no quotes, for the compiler to read by the
-  // attribute's type (Microsoft's `name.familyName eq O007` means the string "O007").
+  // `unquoted`: the literal as written when it had no quotes, read by the compared attribute's
+  // type (filter/value.ts): `name.familyName eq 007` means the string "007".
   | { op: CompareOp; path: AttrPath; value: CompValue; unquoted?: string }
   | { op: "pr"; path: AttrPath }
   | { op: "and" | "or"; left: Filter; right: Filter }

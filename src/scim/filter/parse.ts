@@ -15,7 +15,7 @@ type Token =
   | { kind: "punct"; text: "(" | ")" | "[" | "]"; at: number };
 
 // Attribute paths include URNs ("urn:...:2.0:User:department"), dots and $ref; unquoted values
-// dateTimes ("2020-01-01T00:00:00Z") and e-mail addresses.
+// include dateTimes ("2020-01-01T00:00:00Z") and e-mail addresses.
 const WORD = /[A-Za-z0-9_$:.\-+@]/;
 
 function tokenize(input: string, scimType: ScimType): Token[] {
