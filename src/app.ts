@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
+import { scimRoutingPath } from "./http/scim-path.ts";
 import { requestUrl } from "./http/url.ts";
 import { bearerAuth } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
@@ -34,7 +35,7 @@ const isProgrammingError = (err: Error) =>
   err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
 
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ getPath: scimRoutingPath });
   app.use("*", requestLog);
   // Liveness for load balancers and the benchmark's harness ceiling: touches no binding.
   app.get("/health", (c) => c.text("ok"));
