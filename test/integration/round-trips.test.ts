@@ -45,6 +45,7 @@ function writerContext(tenant: string) {
     type: groupResourceType,
     policy: { extensions: [], allowedDomains: [], deleteMode: "hard", rate: { limit: 1000, windowSeconds: 1 } },
     recentUsers: recentWrites(),
+    hashedPasswords: [],
   };
   return { ctx, counter };
 }
