@@ -1,4 +1,5 @@
 import type { WritePolicy } from "../domain/context.ts";
+import { hashDataPassword, hashPatchPasswords } from "../domain/passwords.ts";
 import type { Env } from "../env.ts";
 import { normalisePatchRequest } from "../scim/patch/normalise.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
@@ -40,11 +41,22 @@ export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, confi
     deleteMode: config.settings.deleteMode,
     rate: tenantRule(config, env.TENANT_RATE_LIMIT),
   };
-  const parse = (body: unknown) => parseResource(body, type);
+  // Passwords are hashed here, before the RPC: see domain/passwords.ts.
+  const parse = (body: unknown) => hashDataPassword(parseResource(body, type));
+  const patchOps = (body: unknown) => hashPatchPasswords(normalisePatchRequest(body), type);
   return {
-    create: (body) => call(writer.create(tenant, id, policy, parse(body))),
-    replace: (rid, body, ifMatch) => call(writer.replace(tenant, id, policy, rid, parse(body), ifMatch)),
-    patch: (rid, body, ifMatch) => call(writer.patch(tenant, id, policy, rid, normalisePatchRequest(body), ifMatch)),
+    create: async (body) => {
+      const { value, hashes } = await parse(body);
+      return call(writer.create(tenant, id, policy, value, hashes));
+    },
+    replace: async (rid, body, ifMatch) => {
+      const { value, hashes } = await parse(body);
+      return call(writer.replace(tenant, id, policy, rid, value, ifMatch, hashes));
+    },
+    patch: async (rid, body, ifMatch) => {
+      const { value, hashes } = await patchOps(body);
+      return call(writer.patch(tenant, id, policy, rid, value, ifMatch, hashes));
+    },
     remove: (rid, ifMatch) => call(writer.remove(tenant, id, policy, rid, ifMatch)),
   };
 }
