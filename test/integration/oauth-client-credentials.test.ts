@@ -334,11 +334,15 @@ describe("access tokens on the SCIM API", () => {
 });
 
 describe("without ACCESS_TOKEN_SECRET", () => {
-  it("issues nothing: 503 with the reason in the log, and no access token verifies", async () => {
+  it.each([
+    ["unset", undefined],
+    ["shorter than 32 characters", "too-short-a-secret"],
+  ])("%s: issues nothing, answers RFC 6749 server_error 500, logs which secret, and no access token verifies", async (_, secret) => {
     const tenant = await createTenant();
     const client = await createClient(tenant.name);
     const token = await accessToken(hostOf(tenant.name), client);
-    const unset = { ...env, ACCESS_TOKEN_SECRET: undefined };
+    // The real bindings, less the secret: the app's fetch handler takes whatever env it is given.
+    const unset = { ...env, ACCESS_TOKEN_SECRET: secret };
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     vi.spyOn(console, "log").mockImplementation(() => {});
     const response = await createApp().fetch(
@@ -349,8 +353,13 @@ describe("without ACCESS_TOKEN_SECRET", () => {
       }),
       unset,
     );
-    expect(response.status).toBe(503);
-    expect(JSON.stringify(error.mock.calls)).toContain("ACCESS_TOKEN_SECRET is not set");
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(response.headers.get("Retry-After")).toBeNull();
+    expect(await response.json()).toEqual({ error: "server_error", error_description: "the server cannot issue tokens now" });
+    const [line] = error.mock.calls.map(([logged]) => JSON.parse(String(logged)));
+    expect(line).toMatchObject({ level: "error", event: "oauth_token_refused", reason: "missing_signing_secret", code: "server_error" });
+    expect(line.detail).toContain("ACCESS_TOKEN_SECRET is not set or shorter than 32 characters");
     expect(await verifyAccessToken(unset, token)).toBeNull();
   });
 });
