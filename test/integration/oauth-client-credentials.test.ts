@@ -8,6 +8,7 @@ import { createApp } from "../../src/app.ts";
 import { verifyAccessToken } from "../../src/oauth/access-token.ts";
 import { authState, credentialLive } from "../../src/oauth/auth-state.ts";
 import { TOKEN_ENDPOINT_LIMITS } from "../../src/oauth/token-endpoint.ts";
+import { RateLimiter } from "../../src/ratelimit/limiter.ts";
 import {
   accessToken,
   CLIENT_CREDENTIALS,
@@ -361,6 +362,37 @@ describe("without ACCESS_TOKEN_SECRET", () => {
     expect(line).toMatchObject({ level: "error", event: "oauth_token_refused", reason: "missing_signing_secret", code: "server_error" });
     expect(line.detail).toContain("ACCESS_TOKEN_SECRET is not set or shorter than 32 characters");
     expect(await verifyAccessToken(unset, token)).toBeNull();
+  });
+});
+
+describe("token endpoint: failures that are not the client's", () => {
+  // The endpoint's first step is the per-address rate limit, a call to the RateLimiter Durable Object,
+  // which shares the tests' isolate: its method fails here as the platform or a bug would.
+  const failingLimiter = async (error: Error) => {
+    vi.spyOn(RateLimiter.prototype, "take").mockImplementation(() => {
+      throw error;
+    });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const response = await tokenCall({ host: APEX, address: randomAddress(), form: CLIENT_CREDENTIALS });
+    return { response, logged: loggedLines(logged) };
+  };
+
+  it("storage failing: temporarily_unavailable, 503 with Retry-After, in RFC 6749 form", async () => {
+    const { response } = await failingLimiter(new Error("Network connection lost."));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("30");
+    expect(response.body).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "storage is temporarily unavailable; retry later",
+    });
+  });
+
+  it("a bug: server_error 500 in RFC 6749 form, with the stack in the log", async () => {
+    const { response, logged } = await failingLimiter(new TypeError("x is not a function"));
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Retry-After")).toBeNull();
+    expect(response.body).toEqual({ error: "server_error", error_description: "the server cannot issue tokens now" });
+    expect(logged).toContainEqual(expect.objectContaining({ event: "internal_error", message: "x is not a function" }));
   });
 });
 
