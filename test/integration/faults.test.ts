@@ -157,6 +157,24 @@ describe("bugs are 500s, never 503s", () => {
     expect(line?.stack).toContain("brokenCreate");
   });
 
+  it("tells a bug the writer throws before a write starts (marked remote) from the call to it failing: 500", async () => {
+    const { client } = await createTenant();
+    Object.defineProperty(domains, "User", {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        throw new TypeError("domains.User is broken");
+      },
+    });
+    let status: number | undefined;
+    const logged = await errorLines(async () => {
+      status = (await client.post("/Users", entraUser("early"))).status;
+    });
+    expect(status).toBe(500);
+    expect(internalErrors(logged)[0]?.message).toBe("domains.User is broken");
+    expect(logged.map((line) => line.event)).not.toContain("writer_unreachable");
+  });
+
   it("answers 500 when code pairs a scimType with a status RFC 7644 does not allow", async () => {
     const { client } = await createTenant();
     vi.spyOn(domains.User, "create").mockImplementationOnce(async () => {
