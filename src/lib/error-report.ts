@@ -1,8 +1,9 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
 
 // What the log says of a failure that is not the client's. A bug, wherever it is thrown, ends as a
-// 500 and one log line with its stack, so the operator sees where it happened. Workers RPC carries only an Error's name and message, so a bug inside the
-// tenant's writer travels back to the Worker as a report and is rebuilt there with the writer's stack.
+// 500 and one log line with its stack, so the operator sees where it happened. Workers RPC carries
+// only an Error's name and message, so a bug inside the tenant's writer travels back to the Worker
+// as a report and is rebuilt there with the writer's stack.
 
 export interface ErrorReport {
   name: string;
