@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { memoized } from "../lib/memo.ts";
+import { withinStatementLimits } from "./budget.ts";
 import { prepared } from "./prepared.ts";
 import * as schema from "./schema.ts";
 
@@ -39,8 +40,13 @@ export function runBatch(db: Database, statements: readonly Statement[]) {
 /** A list request's prepared statement, named for db/prepared.ts by its purpose and the query's shape. */
 export interface ListStatement<Row> {
   name: string;
-  build: (db: Database) => { all(values: Record<string, unknown>): Promise<Row[]> };
+  build: (db: Database) => { all(values: Record<string, unknown>): Promise<Row[]>; getQuery(): { sql: string; params: unknown[] } };
 }
+
+// Shapes come from clients' filters. prepared.ts keeps at most 500 statements; a long shape (tens of
+// KB of SQL) is built for its request and not kept, so hostile filters cannot fill an isolate's memory.
+// Entra's shapes are about 100 characters.
+const MAX_KEPT_SHAPE = 1000;
 
 /**
  * A page of rows and the total they are a page of, in one statement: each row carries
@@ -54,7 +60,14 @@ export async function listPage<Row extends { total: number }>(
   count: ListStatement<{ total: number }>,
 ): Promise<{ total: number; rows: Row[] }> {
   const values = { ...query.values, tenantId, limit: query.limit, offset: query.offset };
-  const run = <R>(statement: ListStatement<R>) => prepared(db, `${statement.name}:${query.shape}`, statement.build).all(values);
+  const run = <R>(statement: ListStatement<R>) => {
+    const build = (db: Database) => {
+      const built = statement.build(db);
+      return withinStatementLimits(built, built.getQuery());
+    };
+    const kept = query.shape.length <= MAX_KEPT_SHAPE;
+    return (kept ? prepared(db, `${statement.name}:${query.shape}`, build) : build(db)).all(values);
+  };
   const total = async () => (await run(count))[0].total;
   if (query.limit === 0) return { total: await total(), rows: [] };
   const found = await run(page);

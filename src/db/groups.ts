@@ -5,6 +5,7 @@ import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
+import { withinStatementLimits } from "./budget.ts";
 import { type Database, type ListQuery, listPage, TENANT, totalOver } from "./client.ts";
 import { groupMembers, groups, users } from "./schema.ts";
 
@@ -209,7 +210,9 @@ export function removeMemberStatements(db: Database, tenantId: string, groupId: 
 }
 
 export function removeMembersWhere(db: Database, tenantId: string, groupId: string, condition: SQL | undefined) {
-  return db.delete(groupMembers).where(and(ofGroup(tenantId, groupId), condition));
+  const statement = db.delete(groupMembers).where(and(ofGroup(tenantId, groupId), condition));
+  // Only a PATCH path's filter makes the condition, and only it can take the statement past D1's bounds.
+  return condition ? withinStatementLimits(statement, statement.toSQL()) : statement;
 }
 
 /** A deleted user or group leaves every group it was in, in the same batch as its own delete. */

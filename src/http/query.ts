@@ -43,7 +43,9 @@ export function listParamsFromSearch(body: unknown): ListParams {
     const name = NAMES.find((n) => n.toLowerCase() === key.toLowerCase());
     if (!name || value === null || value === undefined) continue;
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) params[name] = value.join(",");
-    else if (typeof value === "string" || typeof value === "number") params[name] = String(value);
+    else if (typeof value === "string") params[name] = value;
+    // Written out in digits: String(1e21) is "1e+21", which is no integer to parsePaging.
+    else if (typeof value === "number") params[name] = Number.isInteger(value) ? BigInt(value).toString() : String(value);
     else throw badRequest("invalidValue", `${name} has the wrong type`);
   }
   return params;

@@ -1,6 +1,7 @@
 import type { AuthMethod } from "../lib/oauth-credentials.ts";
 import {
   DEFAULT_PAGE_SIZE,
+  MAX_BOUND_PARAMETERS,
   MAX_BULK_OPERATIONS,
   MAX_FILTER_DEPTH,
   MAX_FILTER_LENGTH,
@@ -8,6 +9,7 @@ import {
   MAX_PAGE_SIZE,
   MAX_PATCH_OPERATIONS,
   MAX_PAYLOAD_BYTES,
+  MAX_SQL_NESTING,
 } from "./limits.ts";
 import type { AttributeDef, SchemaDef } from "./schema/attribute.ts";
 import { commonAttributes } from "./schema/common.ts";
@@ -81,6 +83,8 @@ export function serviceProviderConfig(scimBase: string, methods: readonly AuthMe
       maxPayloadSize: MAX_PAYLOAD_BYTES,
       maxFilterLength: MAX_FILTER_LENGTH,
       maxFilterDepth: MAX_FILTER_DEPTH,
+      maxBoundParameters: MAX_BOUND_PARAMETERS,
+      maxSqlNesting: MAX_SQL_NESTING,
       maxPatchOperations: MAX_PATCH_OPERATIONS,
       maxMembersPerRequest: MAX_MEMBERS_PER_REQUEST,
       maxPageSize: MAX_PAGE_SIZE,

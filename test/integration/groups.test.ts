@@ -292,6 +292,7 @@ describe("Group queries Entra makes", () => {
     expect(await plan('id eq "g" and members eq "u"')).toMatch(memberLookup);
     expect(await plan('id eq "g" and members[value eq "u"]')).toMatch(memberLookup);
     expect(await plan('members.value eq "u"')).toMatch(memberLookup);
+    expect(await plan('members[value eq "u" or value eq "v"]')).toMatch(memberLookup);
     expect(await plan('displayName eq "Sales"')).toMatch(/USING INDEX groups_tenant_display_name/);
     expect(await plan('externalId eq "x"')).toMatch(/USING INDEX groups_tenant_external_id/);
     expect(await plan('id eq "g"')).toMatch(/USING INDEX sqlite_autoindex_groups_1 \(tenant_id=\? AND id=\?\)/);

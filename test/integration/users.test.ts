@@ -301,5 +301,16 @@ describe("GET /Users with filters and paging", () => {
     expect(await plan('emails.value eq "x"')).toMatch(/SEARCH user_emails USING INDEX user_emails_tenant_value/);
     expect(await plan('emails[type eq "work"].value eq "x"')).toMatch(/SEARCH user_emails USING INDEX user_emails_tenant_value/);
     expect(await plan('userName eq "x" or externalId eq "y"')).not.toMatch(/SCAN users/);
+    // An or-chain of eq reads one JSON array and still looks each value up in the index.
+    expect(await plan('userName eq "x" or userName eq "y"')).toMatch(
+      /SEARCH users USING INDEX users_tenant_user_name \(tenant_id=\? AND <expr>=\?\)/,
+    );
+    expect(await plan('externalId eq "x" or externalId eq "y"')).toMatch(
+      /USING INDEX users_tenant_external_id \(tenant_id=\? AND external_id=\?\)/,
+    );
+    expect(await plan('id eq "x" or id eq "y"')).toMatch(/USING INDEX sqlite_autoindex_users_1 \(tenant_id=\? AND id=\?\)/);
+    expect(await plan('emails.value eq "x" or emails.value eq "y"')).toMatch(
+      /SEARCH user_emails USING INDEX user_emails_tenant_value \(tenant_id=\? AND <expr>=\?\)/,
+    );
   });
 });

@@ -129,7 +129,23 @@ const emailFilter: fc.Arbitrary<Gen> = fc.oneof(
   })),
 );
 
-const leaf = fc.oneof(stringComparison, stringComparison, presence, activeComparison, emailFilter);
+// Or-chains of eq on one attribute compile to one JSON array read with json_each (compile.ts anyOf).
+const values = fc.array(text, { minLength: 2, maxLength: 5 });
+const eqChain: fc.Arbitrary<Gen> = fc.oneof(
+  fc.tuple(fc.constantFrom(...stringAttributes), values).map(([[path, get, caseExact], vs]) => ({
+    text: vs.map((v) => `${path} eq ${quote(v)}`).join(" or "),
+    test: (u: ScimData) => vs.some((v) => compare("eq", get(u), v, caseExact)),
+  })),
+  fc.tuple(fc.constantFrom("emails[value eq %]", "emails.value eq %", "emails eq %"), values).map(([form, vs]) => ({
+    text: form.startsWith("emails[")
+      ? `emails[${vs.map((v) => `value eq ${quote(v)}`).join(" or ")}]`
+      : vs.map((v) => form.replace("%", quote(v))).join(" or "),
+    test: (u: ScimData) => emailsOf(u).some((e) => vs.some((v) => compare("eq", e.value, v, false))),
+  })),
+  fc.constant({ text: "active eq true or active eq false", test: (u: ScimData) => u.active !== undefined }),
+);
+
+const leaf = fc.oneof(stringComparison, stringComparison, presence, activeComparison, emailFilter, eqChain);
 
 const { filter } = fc.letrec<{ filter: Gen }>((tie) => ({
   filter: fc.oneof(

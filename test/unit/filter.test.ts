@@ -2,7 +2,8 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import { userStorage } from "../../src/db/users.ts";
 import { ScimError } from "../../src/scim/errors.ts";
-import { compileFilter } from "../../src/scim/filter/compile.ts";
+import { sqlNesting } from "../../src/db/budget.ts";
+import { compileFilter, filterShape } from "../../src/scim/filter/compile.ts";
 import { parseFilter, parsePatchPath } from "../../src/scim/filter/parse.ts";
 
 const eq = (attr: string, value: unknown, extra: object = {}) => ({ op: "eq", path: { attr, ...extra }, value });
@@ -118,6 +119,32 @@ describe("compileFilter", () => {
     const query = compile(text);
     expect(query.sql).toContain(fragment);
     expect(query.params).toEqual(params);
+  });
+
+  it("compiles an or-chain of eq on one attribute to one JSON array, in any grouping and among other terms", () => {
+    const chain = compile('userName eq "A" or (displayName pr or USERNAME eq "b") or userName eq 5');
+    expect(chain.sql).toContain('lower("users"."user_name") IN (SELECT lower(v.value) FROM json_each(?) AS v)');
+    expect(chain.params).toEqual(['["A","b","5"]']);
+    expect(compile('externalId eq "A" or externalId eq "B"').sql).toContain('"users"."external_id" IN (SELECT v.value FROM json_each(?)');
+    expect(compile("active eq true or active eq false").params).toEqual(["[1,0]"]);
+    expect(compile('emails.value eq "a" or emails.value eq "b"').params).toEqual(["tenant-a", '["a","b"]']);
+    // null compares with IS NULL, so it stays out of the array.
+    expect(compile('userName eq "a" or userName eq null').params).toEqual(["a"]);
+  });
+
+  it("gives an or-chain of eq one shape and one SQL text however many values it has", () => {
+    const chain = (n: number) => Array.from({ length: n }, (_, i) => `userName eq "u${i}"`).join(" or ");
+    expect(filterShape(parseFilter(chain(2)))).toBe(filterShape(parseFilter(chain(150))));
+    expect(filterShape(parseFilter(`${chain(2)} or title pr`))).toBe(filterShape(parseFilter(`${chain(9)} or title pr`)));
+    expect(compile(chain(150)).sql).toBe(compile(chain(2)).sql);
+    expect(filterShape(parseFilter(chain(2)))).not.toBe(filterShape(parseFilter('userName eq "u0"')));
+  });
+
+  it("compiles long and/or chains as balanced trees: D1 evaluates at most 100 levels", () => {
+    const sqlOf = (n: number, logic: string) => compile(Array.from({ length: n }, () => "title pr").join(` ${logic} `)).sql;
+    expect(sqlNesting(sqlOf(256, "and"))).toBeLessThan(15);
+    expect(sqlNesting(sqlOf(256, "or"))).toBeLessThan(15);
+    expect(sqlNesting(compile(`${"not (".repeat(31)}title pr${")".repeat(31)}`).sql)).toBeLessThan(40);
   });
 
   it("never puts a value into the SQL text", () => {

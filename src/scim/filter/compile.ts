@@ -21,7 +21,56 @@ const inline: Binder = (value) => value;
  * type) compiles to the same SQL text. Only whether a literal is null changes the SQL (IS NULL).
  */
 export function filterShape(filter: Filter): string {
-  return JSON.stringify(filter, (key, value) => (key === "value" || key === "unquoted" ? (value === null ? null : "?") : value));
+  return JSON.stringify(filter, (key, value) => {
+    if (key === "value" || key === "unquoted") return value === null ? null : "?";
+    // An or compiles from its terms, whatever their grouping, and an eq chain to one SQL text
+    // however many values it has.
+    if (value?.op !== "or") return value;
+    return { op: "or", terms: orTerms(value).map((term) => ("values" in term ? { op: "anyOf", path: term.path } : term)) };
+  });
+}
+
+/** A comparison's literal, as parsed (filter/value.ts reads it by the attribute's type). */
+type Literal = { value: CompValue; unquoted?: string };
+
+/** `a eq x or a eq y or ...`: the literals compared with one attribute, in an `or`. */
+interface EqChain {
+  path: AttrPath;
+  values: Literal[];
+}
+
+/** The operands of a chain of `op` in any grouping, in order. Iterative: a chain may have hundreds. */
+function operands(filter: Filter, op: "and" | "or"): Filter[] {
+  const found: Filter[] = [];
+  const pending: Filter[] = [filter];
+  while (pending.length > 0) {
+    const next = pending.pop() as Filter;
+    if (next.op === op) pending.push(next.right, next.left);
+    else found.push(next);
+  }
+  return found;
+}
+
+/** An `or`'s terms, with its non-null `eq` comparisons grouped by attribute where there are two or more. */
+function orTerms(filter: Filter): (Filter | EqChain)[] {
+  const terms: (Filter | EqChain)[] = [];
+  const chains = new Map<string, EqChain>();
+  for (const term of operands(filter, "or")) {
+    if (term.op !== "eq" || term.value === null) {
+      terms.push(term);
+      continue;
+    }
+    const key = show(term.path).toLowerCase();
+    const chain = chains.get(key);
+    const written = { value: term.value, unquoted: term.unquoted };
+    if (chain) chain.values.push(written);
+    else {
+      const started = { path: term.path, values: [written] };
+      chains.set(key, started);
+      terms.push(started);
+    }
+  }
+  return terms.map((term) => ("values" in term && term.values.length === 1 ? { op: "eq", path: term.path, ...term.values[0] } : term));
 }
 
 /** Where one stored resource's attributes are, for the compiler. */
@@ -210,11 +259,16 @@ function compileIn(filter: Filter, scope: Scope, inElement: boolean, bind: Binde
   const recurse = (f: Filter) => compileIn(f, scope, inElement, bind, map);
   switch (filter.op) {
     case "and":
-      return sql`(${recurse(filter.left)} AND ${recurse(filter.right)})`;
+      return balanced("AND", operands(filter, "and").map(recurse));
     case "or":
-      return sql`(${recurse(filter.left)} OR ${recurse(filter.right)})`;
+      return balanced(
+        "OR",
+        orTerms(filter).map((term) => ("values" in term ? anyOf(term, scope, bind, map) : recurse(term))),
+      );
     case "not":
-      return sql`(NOT coalesce(${recurse(filter.filter)}, 0))`;
+      // True where the inner condition is false or unknown (NULL): one expression level, as
+      // NOT coalesce(x, 0) took two, and D1 evaluates at most 100 levels.
+      return sql`(${recurse(filter.filter)} IS NOT 1)`;
     case "has": {
       if (inElement || !map) return fail("value filters cannot be nested");
       const resolved = resolveAttribute(map.type, filter.path);
@@ -223,18 +277,47 @@ function compileIn(filter: Filter, scope: Scope, inElement: boolean, bind: Binde
     }
     default: {
       const operand = scope.operand(filter.path);
-      if ("elements" in operand) {
-        // Only the row scope yields elements, and it always carries the map.
-        if (!map) return fail("value filters cannot be nested");
-        // "emails.value eq x", "emails eq x", "emails pr": an element of emails matches (RFC 7644 §3.4.2.2).
-        const sub = operand.elements.sub?.name ?? "value";
-        return has(map, operand.elements, { ...filter, path: { attr: sub } }, bind);
-      }
+      if ("elements" in operand) return onElements(operand.elements, (path) => ({ ...filter, path }), bind, map);
       return filter.op === "pr"
         ? sql`(${operand.expr} IS NOT NULL)`
         : comparison(operand, filter.op, literalFor(operand.def, filter), bind);
     }
   }
+}
+
+/**
+ * `a OR b OR c ...` as a balanced tree of parentheses: D1 refuses SQL expressions nested deeper
+ * than 100, which a left-deep chain of 100 clauses is.
+ */
+function balanced(op: "AND" | "OR", parts: SQL[]): SQL {
+  if (parts.length === 1) return parts[0];
+  const half = Math.ceil(parts.length / 2);
+  return sql`(${balanced(op, parts.slice(0, half))} ${sql.raw(op)} ${balanced(op, parts.slice(half))})`;
+}
+
+/** "emails.value eq x", "emails eq x", "emails pr": an element of emails matches (RFC 7644 §3.4.2.2). */
+function onElements(elements: ResolvedAttribute, relative: (path: AttrPath) => Filter, bind: Binder, map?: StorageMap): SQL {
+  // Only the row scope yields elements, and it always carries the map.
+  if (!map) return fail("value filters cannot be nested");
+  return has(map, elements, relative({ attr: elements.sub?.name ?? "value" }), bind);
+}
+
+/**
+ * An eq chain as one JSON array bound as a single parameter and read with json_each: D1 binds at
+ * most 100 parameters per statement, and a client matching many users at once sends exactly this.
+ * `col IN (SELECT ...)` is still one index lookup per value, with the attribute's case rules.
+ */
+function anyOf(chain: EqChain, scope: Scope, bind: Binder, map?: StorageMap): SQL {
+  const operand = scope.operand(chain.path);
+  if ("elements" in operand) {
+    const relative = (path: AttrPath) =>
+      chain.values.map((written): Filter => ({ op: "eq", path, ...written })).reduce((left, right) => ({ op: "or", left, right }));
+    return onElements(operand.elements, relative, bind, map);
+  }
+  const { def, expr } = operand;
+  const values = bind(JSON.stringify(chain.values.map((written) => literal(def, literalFor(def, written), "eq"))));
+  if (isText(def) && !def.caseExact) return sql`(lower(${expr}) IN (SELECT lower(v.value) FROM json_each(${values}) AS v))`;
+  return sql`(${expr} IN (SELECT v.value FROM json_each(${values}) AS v))`;
 }
 
 export function compileFilter(filter: Filter, map: StorageMap, bind: Binder = inline): SQL {

@@ -228,6 +228,8 @@ export function parseFilter(input: string): Filter {
 }
 
 export function parsePatchPath(input: string): PatchPath {
+  // A path's value filter is a filter, with a filter's bounds.
+  if (input.length > MAX_FILTER_LENGTH) throw badRequest("invalidPath", `path longer than ${MAX_FILTER_LENGTH} characters`);
   const parser = new Parser(tokenize(input, "invalidPath"), "invalidPath");
   if (parser.atEnd()) throw badRequest("invalidPath", "empty path");
   const result = parser.parsePath();
