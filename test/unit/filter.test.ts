@@ -128,6 +128,14 @@ describe("compileFilter", () => {
     expect(compile('externalId eq "A" or externalId eq "B"').sql).toContain('"users"."external_id" IN (SELECT v.value FROM json_each(?)');
     expect(compile("active eq true or active eq false").params).toEqual(["[1,0]"]);
     expect(compile('emails.value eq "a" or emails.value eq "b"').params).toEqual(["tenant-a", '["a","b"]']);
+    // Value filters on one attribute merge into one subquery: the tenant is bound once.
+    expect(compile('emails[value co "a"] or title pr or emails[type eq "w" and value co "b"]').params).toEqual([
+      "tenant-a",
+      "a",
+      "w",
+      "b",
+      "$.title",
+    ]);
     // null compares with IS NULL, so it stays out of the array.
     expect(compile('userName eq "a" or userName eq null').params).toEqual(["a"]);
   });

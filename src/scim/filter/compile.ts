@@ -51,11 +51,27 @@ function operands(filter: Filter, op: "and" | "or"): Filter[] {
   return found;
 }
 
-/** An `or`'s terms, with its non-null `eq` comparisons grouped by attribute where there are two or more. */
+/**
+ * An `or`'s terms, with its non-null `eq` comparisons grouped by attribute where there are two or
+ * more, and its value filters on one attribute merged: `emails[A] or emails[B]` is `emails[A or B]`
+ * (some element matches A or some matches B), one subquery instead of one per term.
+ */
 function orTerms(filter: Filter): (Filter | EqChain)[] {
   const terms: (Filter | EqChain)[] = [];
   const chains = new Map<string, EqChain>();
+  const valueFilters = new Map<string, Filter & { op: "has" }>();
   for (const term of operands(filter, "or")) {
+    if (term.op === "has") {
+      const key = show(term.path).toLowerCase();
+      const merged = valueFilters.get(key);
+      if (merged) merged.filter = { op: "or", left: merged.filter, right: term.filter };
+      else {
+        const started = { ...term };
+        valueFilters.set(key, started);
+        terms.push(started);
+      }
+      continue;
+    }
     if (term.op !== "eq" || term.value === null) {
       terms.push(term);
       continue;
