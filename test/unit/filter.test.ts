@@ -155,6 +155,25 @@ describe("compileFilter", () => {
     expect(sqlNesting(compile(`${"not (".repeat(31)}title pr${")".repeat(31)}`).sql)).toBeLessThan(40);
   });
 
+  it("keeps any filter within the filter length far below D1's 100 KB of SQL per statement", () => {
+    const forms = [
+      "id pr",
+      'nickName ew ""',
+      'emails.value ew ""',
+      'emails[type ew "" and value ew ""]',
+      "not (x509Certificates pr)",
+      'name.givenName ew ""',
+    ];
+    for (const form of forms) {
+      for (const logic of [" and ", " or "]) {
+        const count = Math.floor((4096 + logic.length) / (form.length + logic.length));
+        const text = Array.from({ length: count }, () => form).join(logic);
+        expect(text.length).toBeLessThanOrEqual(4096);
+        expect(compile(text).sql.length, text.slice(0, 40)).toBeLessThan(60_000);
+      }
+    }
+  });
+
   it("never puts a value into the SQL text", () => {
     const hostile = `userName eq "x' OR 1=1 --" or emails.value co "'); DROP TABLE users; --"`;
     const query = compile(hostile);
