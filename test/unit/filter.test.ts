@@ -128,6 +128,12 @@ describe("compileFilter", () => {
     expect(compile('externalId eq "A" or externalId eq "B"').sql).toContain('"users"."external_id" IN (SELECT v.value FROM json_each(?)');
     expect(compile("active eq true or active eq false").params).toEqual(["[1,0]"]);
     expect(compile('emails.value eq "a" or emails.value eq "b"').params).toEqual(["tenant-a", '["a","b"]']);
+    // Unquoted literals (Microsoft's form) are read by the attribute's type, as in a single eq.
+    expect(compile("name.familyName eq 007 or name.familyName eq 8 or userName eq a@x.com or userName eq B@x.com").params).toEqual([
+      "$.name.familyName",
+      '["007","8"]',
+      '["a@x.com","B@x.com"]',
+    ]);
     // Value filters on one attribute merge into one subquery: the tenant is bound once.
     expect(compile('emails[value co "a"] or title pr or emails[type eq "w" and value co "b"]').params).toEqual([
       "tenant-a",
