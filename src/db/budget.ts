@@ -2,9 +2,10 @@ import { badRequest } from "../scim/errors.ts";
 import { MAX_BOUND_PARAMETERS, MAX_SQL_NESTING } from "../scim/limits.ts";
 
 // D1 refuses a statement that binds more than 100 parameters ("too many SQL variables") or nests
-// expressions deeper than 100 ("Expression tree is too large"), as failures that look like storage
-// trouble. A client's filter decides both for the statements built from it, so those statements
-// are measured when built, and refused as the filter's fault.
+// expressions deeper than 100 ("Expression tree is too large"): errors that reach the client as ours
+// (a 500; a 503 before storage failures were told apart), not as its bad input. A client's filter
+// decides both for the statements built from it, so those statements are measured when built, and
+// refused as the filter's fault.
 
 /**
  * How deep the SQL nests parentheses. The compiled SQL opens one per expression level (filter/compile.ts),
@@ -28,8 +29,8 @@ export function withinStatementLimits<T>(statement: T, query: { sql: string; par
     throw badRequest(
       "invalidFilter",
       `the filter needs ${needed} bound parameters in one SQL statement, over the ${MAX_BOUND_PARAMETERS} ` +
-        "that storage allows (maxBoundParameters): each comparison binds its value (co, sw, ew and attributes " +
-        "without their own column bind more), while an or-chain of eq on one attribute binds one in all",
+        "that storage allows (maxBoundParameters): each comparison binds its value (sw and ew more than once, " +
+        "attributes without their own column their JSON path too), while an or-chain of eq on one attribute binds one in all",
     );
   }
   const nesting = sqlNesting(query.sql);
