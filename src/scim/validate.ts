@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { memoized } from "../lib/memo.ts";
+import { canonicalDateTime } from "./datetime.ts";
 import { parseAttrPath } from "./filter/parse.ts";
 import { badRequest } from "./errors.ts";
 import { isObject } from "./json.ts";
@@ -78,7 +79,12 @@ function valueSchema(def: AttributeDef): z.ZodType {
           .transform(Number),
       ]);
     case "dateTime":
-      return z.string().refine((v) => !Number.isNaN(Date.parse(v)), "expected an xsd:dateTime");
+      // Stored canonical, so SQL filters and the PATCH matcher compare instants as text (datetime.ts).
+      return z.string().transform((v, ctx) => {
+        const canonical = canonicalDateTime(v);
+        if (canonical === undefined) ctx.issues.push({ code: "custom", message: "expected an xsd:dateTime", input: v });
+        return canonical;
+      });
     case "complex":
       return complexSchema(def);
   }
