@@ -202,5 +202,21 @@ export function parseResource(input: unknown, type: ResourceTypeDef): ScimData {
   for (const def of type.schema.attributes) {
     if (def.required && isEmpty(data[def.name])) throw badRequest("invalidValue", `${def.name} is required`);
   }
+  checkRequiredExtensions(data, type);
   return data;
+}
+
+// RFC 7643 §3.3: a resource MUST include a required extension and that extension's required
+// attributes; an optional extension, once included, carries its required attributes too. A
+// required attribute the client cannot write (readOnly) is not the client's to send.
+function checkRequiredExtensions(data: ScimData, type: ResourceTypeDef): void {
+  for (const { schema, required } of type.extensions) {
+    const values = data[schema.id] as ScimData | undefined;
+    if (!values) {
+      if (required) throw badRequest("invalidValue", `the extension ${schema.id} is required`);
+      continue;
+    }
+    const missing = schema.attributes.find((a) => a.required && writable(a) && isEmpty(values[a.name]));
+    if (missing) throw badRequest("invalidValue", `${schema.id}:${missing.name} is required`);
+  }
 }

@@ -1,10 +1,61 @@
 import { describe, expect, it } from "vitest";
-import { addExtension, createTenant, q } from "../helpers/scim-client.ts";
+import { addExtension, createTenant, PATCH_OP, q } from "../helpers/scim-client.ts";
 
 // What /Schemas declares about a tenant's extension attributes, the server does (issue 13):
 // each characteristic is checked through HTTP, the way Entra or any RFC 7643 client relies on it.
 
 const HR = "urn:scim:hr:User";
+const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
+
+describe("required", () => {
+  it("holds an included extension to its required attributes, on POST, PUT and PATCH", async () => {
+    const { client, name } = await createTenant("req");
+    await addExtension(name, HR, [
+      { name: "Division", type: "string" },
+      { name: "Level", type: "integer", required: true },
+    ]);
+    const level = (await client.get(`/Schemas/${HR}`)).body.attributes.find((a: any) => a.name === "Level");
+    expect(level.required).toBe(true);
+
+    // The extension is optional (RFC 7643 §3.3): a user without it is fine.
+    expect((await client.post("/Users", { userName: "no_ext" })).status).toBe(201);
+    const missing = await client.post("/Users", { userName: "no_level", [HR]: { Division: "Sales" } });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ scimType: "invalidValue", detail: `${HR}:Level is required` });
+
+    const created = await client.post("/Users", { userName: "with_level", [HR]: { Division: "Sales", level: "2" } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const put = await client.put(`/Users/${id}`, { userName: "with_level", [HR]: { Division: "Ops" } });
+    expect(put.status).toBe(400);
+    expect(put.body.scimType).toBe("invalidValue");
+    const removed = await client.patch(`/Users/${id}`, patch({ op: "remove", path: `${HR}:Level` }));
+    expect(removed.status).toBe(400);
+    expect(removed.body.scimType).toBe("mutability");
+    expect((await client.get(`/Users/${id}`)).body[HR]).toEqual({ Division: "Sales", Level: 2 });
+
+    // Leaving the optional extension altogether leaves nothing required behind.
+    const left = await client.patch(`/Users/${id}`, patch({ op: "remove", path: HR }));
+    expect(left.status).toBe(200);
+    expect(left.body[HR]).toBeUndefined();
+  });
+
+  it("requires a required extension on every resource of its type", async () => {
+    const { client, name } = await createTenant("reqext");
+    await addExtension(name, "urn:scim:hr:Group", [{ name: "CostCode", type: "string" }], { resourceType: "Group", required: true });
+    const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+    const without = await client.post("/Groups", { schemas: [GROUP], displayName: "No cost code" });
+    expect(without.status).toBe(400);
+    expect(without.body).toMatchObject({ scimType: "invalidValue", detail: "the extension urn:scim:hr:Group is required" });
+    const created = await client.post("/Groups", { schemas: [GROUP], displayName: "Costed", "urn:scim:hr:Group": { CostCode: "C1" } });
+    expect(created.status).toBe(201);
+    const removed = await client.patch(`/Groups/${created.body.id}`, patch({ op: "remove", path: "urn:scim:hr:Group" }));
+    expect(removed.status).toBe(400);
+    expect(removed.body.scimType).toBe("mutability");
+    const cleared = await client.patch(`/Groups/${created.body.id}`, patch({ op: "remove", path: "urn:scim:hr:Group:CostCode" }));
+    expect(cleared.status).toBe(400);
+  });
+});
 
 describe("dateTime", () => {
   it("stores one canonical form, so a filter finds a value however either side spells the instant", async () => {
