@@ -57,6 +57,26 @@ describe("required", () => {
   });
 });
 
+describe("returned: always", () => {
+  it("returns an always attribute whatever attributes or excludedAttributes ask for", async () => {
+    const { client, name } = await createTenant("always");
+    await addExtension(name, HR, [
+      { name: "Badge", type: "string", returned: "always" },
+      { name: "Division", type: "string" },
+    ]);
+    const { id } = (await client.post("/Users", { userName: "badged", displayName: "B", [HR]: { Badge: "B-1", Division: "Ops" } })).body;
+    const byId = await client.get(`/Users/${id}?attributes=displayName`);
+    expect(byId.body).toMatchObject({ id, displayName: "B", [HR]: { Badge: "B-1" } });
+    expect(byId.body.userName).toBeUndefined();
+    const listed = (await client.get(`/Users?filter=${q('userName eq "badged"')}&attributes=${HR}:Division`)).body.Resources[0];
+    expect(listed[HR]).toEqual({ Division: "Ops", Badge: "B-1" });
+    const excluded = await client.get(`/Users/${id}?excludedAttributes=${HR}:Badge,${HR}:Division`);
+    expect(excluded.body[HR]).toEqual({ Badge: "B-1" });
+    const schema = (await client.get(`/Schemas/${HR}`)).body.attributes.find((a: any) => a.name === "Badge");
+    expect(schema.returned).toBe("always");
+  });
+});
+
 describe("dateTime", () => {
   it("stores one canonical form, so a filter finds a value however either side spells the instant", async () => {
     const { client, name } = await createTenant("dt");
