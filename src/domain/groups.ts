@@ -10,6 +10,7 @@ import {
   updateGroupStatement,
 } from "../db/groups.ts";
 import { badRequest, notFound } from "../scim/errors.ts";
+import { keepImmutable } from "../scim/immutable.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
@@ -77,14 +78,14 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
 
 /** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
 export async function replaceGroup(
-  { db, tenant: tenantId }: WriteContext,
+  { db, tenant: tenantId, type }: WriteContext,
   id: string,
   input: ScimData,
   ifMatch?: string,
 ): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
-  const group = next(current, data);
+  const group = next(current, keepImmutable(type, current.data, data));
   await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     removeMembersWhere(db, tenantId, id, undefined),

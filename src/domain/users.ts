@@ -1,6 +1,7 @@
 import { deleteUserStatements, findDeletedByUserName, findUser, insertUser, softDeleteUserStatements, updateUser } from "../db/users.ts";
 import { hashPassword } from "../lib/crypto.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
+import { keepImmutable } from "../scim/immutable.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { StoredResource } from "../scim/serialize.ts";
@@ -99,7 +100,7 @@ async function rewrite(ctx: WriteContext, id: string, ifMatch: string | undefine
 }
 
 export function replaceUser(ctx: WriteContext, id: string, input: ScimData, ifMatch?: string) {
-  return rewrite(ctx, id, ifMatch, () => input);
+  return rewrite(ctx, id, ifMatch, (current) => keepImmutable(ctx.type, current.data, input));
 }
 
 export function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string) {

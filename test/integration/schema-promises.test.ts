@@ -57,6 +57,50 @@ describe("required", () => {
   });
 });
 
+describe("mutability: immutable", () => {
+  it("lets PUT set an immutable attribute once, refuses a change with mutability, and keeps it when left out", async () => {
+    const { client, name } = await createTenant("immut");
+    await addExtension(name, HR, [
+      { name: "EmployeeId", type: "string", mutability: "immutable" },
+      { name: "Division", type: "string" },
+    ]);
+    const { id } = (await client.post("/Users", { userName: "imm_user", [HR]: { Division: "Ops" } })).body;
+    const set = await client.put(`/Users/${id}`, { userName: "imm_user", [HR]: { Division: "Ops", EmployeeId: "E1" } });
+    expect(set.status).toBe(200);
+    expect(set.body[HR].EmployeeId).toBe("E1");
+
+    const changed = await client.put(`/Users/${id}`, { userName: "imm_user", [HR]: { Division: "Sales", EmployeeId: "E2" } });
+    expect(changed.status).toBe(400);
+    expect(changed.body).toMatchObject({ scimType: "mutability", detail: `${HR}:EmployeeId is immutable: it cannot change once set` });
+    expect((await client.get(`/Users/${id}`)).body[HR]).toEqual({ Division: "Ops", EmployeeId: "E1" });
+
+    // caseExact is false: the same value in another case is the same value, and the stored one stays.
+    const same = await client.put(`/Users/${id}`, { userName: "imm_user", [HR]: { Division: "Sales", EmployeeId: "e1" } });
+    expect(same.status).toBe(200);
+    expect(same.body[HR]).toEqual({ Division: "Sales", EmployeeId: "E1" });
+    const omitted = await client.put(`/Users/${id}`, { userName: "imm_user", displayName: "No extension" });
+    expect(omitted.status).toBe(200);
+    expect(omitted.body[HR]).toEqual({ EmployeeId: "E1" });
+
+    const patched = await client.patch(`/Users/${id}`, patch({ op: "replace", path: `${HR}:EmployeeId`, value: "E3" }));
+    expect(patched.status).toBe(400);
+    expect(patched.body.scimType).toBe("mutability");
+  });
+
+  it("holds for a Group's extension too", async () => {
+    const { client, name } = await createTenant("immgrp");
+    const EXT = "urn:scim:hr:Group";
+    await addExtension(name, EXT, [{ name: "Code", type: "string", caseExact: true, mutability: "immutable" }], { resourceType: "Group" });
+    const { id } = (await client.post("/Groups", { displayName: "G", [EXT]: { Code: "abc" } })).body;
+    const changed = await client.put(`/Groups/${id}`, { displayName: "G", [EXT]: { Code: "ABC" } });
+    expect(changed.status).toBe(400);
+    expect(changed.body.scimType).toBe("mutability");
+    const renamed = await client.put(`/Groups/${id}`, { displayName: "H", [EXT]: { Code: "abc" } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ displayName: "H", [EXT]: { Code: "abc" } });
+  });
+});
+
 describe("returned: always", () => {
   it("returns an always attribute whatever attributes or excludedAttributes ask for", async () => {
     const { client, name } = await createTenant("always");
