@@ -6,6 +6,7 @@ import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import { type Database, type ListQuery, listPage, TENANT, totalOver } from "./client.ts";
 import { groupMembers, groups, users } from "./schema.ts";
+import { dropUniqueValues } from "./unique-values.ts";
 
 // Tenant-scoped queries and write statements for Groups and their member rows.
 
@@ -184,5 +185,6 @@ export function deleteGroupStatements(db: Database, tenantId: string, id: string
     db.delete(groups).where(byId(tenantId, id)).returning({ id: groups.id }),
     removeMembersWhere(db, tenantId, id, undefined),
     leaveAllGroupsStatement(db, tenantId, id),
+    dropUniqueValues(db, tenantId, "Group", id),
   ] as const;
 }

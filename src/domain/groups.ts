@@ -9,6 +9,7 @@ import {
   removeMemberStatements,
   updateGroupStatement,
 } from "../db/groups.ts";
+import { uniqueValueStatements } from "../db/unique-values.ts";
 import { badRequest, notFound } from "../scim/errors.ts";
 import { keepImmutable } from "../scim/immutable.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
@@ -60,12 +61,16 @@ async function load(db: Database, tenantId: string, groupId: string, ids: string
 const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) =>
   [...new Set(refs.map((r) => r.value))].map((id) => rows.get(id) as MemberRow);
 
-export async function createGroup({ db, tenant: tenantId }: WriteContext, input: ScimData): Promise<StoredResource> {
+export async function createGroup({ db, tenant: tenantId, type }: WriteContext, input: ScimData): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const now = new Date().toISOString();
   const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
   const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
-  await runBatch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows))]);
+  await runBatch(db, [
+    insertGroupStatement(db, tenantId, group),
+    ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows)),
+    ...uniqueValueStatements(db, tenantId, type, group.id, group.version),
+  ]);
   return group;
 }
 
@@ -90,6 +95,7 @@ export async function replaceGroup(
     updateGroupStatement(db, tenantId, group),
     removeMembersWhere(db, tenantId, id, undefined),
     ...addMemberStatements(db, tenantId, id, rowsFor(members, rows)),
+    ...uniqueValueStatements(db, tenantId, type, id, group.version),
   ]);
   return group;
 }
@@ -126,6 +132,7 @@ export async function patchGroup(
   await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
+    ...(attributeOps.length ? uniqueValueStatements(db, tenantId, type, id, group.version) : []),
   ]);
   return group;
 }

@@ -1,3 +1,4 @@
+import { isUniqueValueViolation, uniqueValueStatements } from "../db/unique-values.ts";
 import { deleteUserStatements, findDeletedByUserName, findUser, insertUser, softDeleteUserStatements, updateUser } from "../db/users.ts";
 import { hashPassword } from "../lib/crypto.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
@@ -21,8 +22,14 @@ async function separatePassword(data: ScimData): Promise<{ data: ScimData; passw
   return { data: rest, passwordHash: await hashPassword(password) };
 }
 
+// The userName index objecting. unique_values objecting (extension attributes) is left for the
+// writer to report (domain/unique.ts).
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
+  return (
+    error instanceof Error &&
+    /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`) &&
+    !isUniqueValueViolation(error)
+  );
 }
 
 const taken = (userName: unknown) => new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
@@ -39,9 +46,17 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
   const now = new Date().toISOString();
   const user: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
   const json = JSON.stringify(data);
-  // The unique index on (tenant, lower(userName)) decides uniqueness: no read unless it objects.
+  // The unique index on (tenant, lower(userName)), and unique_values for unique extension
+  // attributes, decide uniqueness: no read unless they object.
   try {
-    await insertUser(ctx.db, ctx.tenant, user, passwordHash ?? null, json);
+    await insertUser(
+      ctx.db,
+      ctx.tenant,
+      user,
+      passwordHash ?? null,
+      json,
+      uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
+    );
     ctx.recentUsers.remember(user, json);
     return user;
   } catch (error) {
@@ -71,7 +86,8 @@ async function store(ctx: WriteContext, current: StoredResource, input: ScimData
   const json = JSON.stringify(data);
   let memberships;
   try {
-    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version);
+    const unique = uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version);
+    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version, unique);
   } catch (error) {
     if (isUniqueViolation(error)) throw taken(data.userName);
     throw error;

@@ -1,5 +1,6 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addExtension, createTenant, PATCH_OP, q } from "../helpers/scim-client.ts";
+import { addExtension, createTenant, PATCH_OP, q, setSettings } from "../helpers/scim-client.ts";
 
 // What /Schemas declares about a tenant's extension attributes, the server does (issue 13):
 // each characteristic is checked through HTTP, the way Entra or any RFC 7643 client relies on it.
@@ -54,6 +55,108 @@ describe("required", () => {
     expect(removed.body.scimType).toBe("mutability");
     const cleared = await client.patch(`/Groups/${created.body.id}`, patch({ op: "remove", path: "urn:scim:hr:Group:CostCode" }));
     expect(cleared.status).toBe(400);
+  });
+});
+
+describe("uniqueness: server", () => {
+  const EMPLOYEE = `${HR}:EmployeeId`;
+  async function uniqueTenant(prefix: string) {
+    const tenant = await createTenant(prefix);
+    await addExtension(tenant.name, HR, [
+      { name: "EmployeeId", type: "string", uniqueness: "server" },
+      { name: "Badges", type: "string", multiValued: true, caseExact: true, uniqueness: "server" },
+      { name: "Division", type: "string" },
+    ]);
+    return tenant;
+  }
+  const rows = async (tenant: string) =>
+    (await env.DB.prepare("SELECT attribute, value FROM unique_values WHERE tenant_id = ? ORDER BY attribute, value").bind(tenant).all())
+      .results;
+
+  it("refuses a value another user holds with 409 uniqueness, on POST, PUT and PATCH, and frees it on change and delete", async () => {
+    const { client, name } = await uniqueTenant("uniq");
+    expect((await client.get(`/Schemas/${HR}`)).body.attributes[0]).toMatchObject({ name: "EmployeeId", uniqueness: "server" });
+    const a = (await client.post("/Users", { userName: "a", [HR]: { EmployeeId: "E1", Division: "Ops" } })).body;
+    const dup = await client.post("/Users", { userName: "b", [HR]: { EmployeeId: "e1" } });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ status: "409", scimType: "uniqueness" });
+    expect(dup.body.detail).toContain("already held by another User");
+    expect((await client.get("/Users?count=0")).body.totalResults).toBe(1);
+    // Values other users don't hold, and attributes not declared unique, are free to repeat.
+    const b = (await client.post("/Users", { userName: "b", [HR]: { EmployeeId: "E2", Division: "Ops" } })).body;
+
+    const put = await client.put(`/Users/${b.id}`, { userName: "b", [HR]: { EmployeeId: "E1" } });
+    expect(put.status).toBe(409);
+    expect(put.body.scimType).toBe("uniqueness");
+    const patched = await client.patch(`/Users/${b.id}`, patch({ op: "replace", path: EMPLOYEE, value: "E1" }));
+    expect(patched.status).toBe(409);
+    expect((await client.get(`/Users/${b.id}`)).body[HR].EmployeeId).toBe("E2");
+
+    // A changed value is free at once; so are a deleted user's.
+    expect((await client.patch(`/Users/${a.id}`, patch({ op: "replace", path: EMPLOYEE, value: "E3" }))).status).toBe(200);
+    expect((await client.patch(`/Users/${b.id}`, patch({ op: "replace", path: EMPLOYEE, value: "E1" }))).status).toBe(200);
+    expect((await client.delete(`/Users/${a.id}`)).status).toBe(204);
+    expect((await client.post("/Users", { userName: "c", [HR]: { EmployeeId: "E3" } })).status).toBe(201);
+    expect(await rows(name)).toEqual([
+      { attribute: EMPLOYEE.toLowerCase(), value: "e1" },
+      { attribute: EMPLOYEE.toLowerCase(), value: "e3" },
+    ]);
+  });
+
+  it("treats each value of a multi-valued unique attribute as unique, following caseExact", async () => {
+    const { client } = await uniqueTenant("uniqmv");
+    const first = await client.post("/Users", { userName: "a", [HR]: { Badges: ["X", "Y", "X"] } });
+    expect(first.status).toBe(201);
+    expect((await client.post("/Users", { userName: "b", [HR]: { Badges: ["x", "Z"] } })).status).toBe(201);
+    const taken = await client.post("/Users", { userName: "c", [HR]: { Badges: ["W", "Y"] } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.scimType).toBe("uniqueness");
+    // Its own values are not a conflict with itself.
+    const again = await client.put(`/Users/${first.body.id}`, { userName: "a", [HR]: { Badges: ["Y", "X", "V"] } });
+    expect(again.status).toBe(200);
+  });
+
+  it("lets exactly one of many concurrent creates hold a value", async () => {
+    const { client, name } = await uniqueTenant("uniqrace");
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.post("/Users", { userName: `racer${i}`, [HR]: { EmployeeId: "SAME" } })),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 409 && r.body.scimType === "uniqueness")).toHaveLength(19);
+    expect((await client.get(`/Users?filter=${q(`${EMPLOYEE} eq "same"`)}`)).body.totalResults).toBe(1);
+    expect(await rows(name)).toEqual([{ attribute: EMPLOYEE.toLowerCase(), value: "same" }]);
+  });
+
+  it("frees a soft-deleted user's values, and takes them again when a re-create restores it", async () => {
+    const { client, name } = await uniqueTenant("uniqsoft");
+    await setSettings(name, { deleteMode: "soft" });
+    const leaver = (await client.post("/Users", { userName: "leaver", [HR]: { EmployeeId: "E1" } })).body;
+    expect((await client.delete(`/Users/${leaver.id}`)).status).toBe(204);
+    const heir = (await client.post("/Users", { userName: "heir", [HR]: { EmployeeId: "E1" } })).body;
+    const back = await client.post("/Users", { userName: "leaver", [HR]: { EmployeeId: "E1" } });
+    expect(back.status).toBe(409);
+    expect(back.body.scimType).toBe("uniqueness");
+    expect((await client.delete(`/Users/${heir.id}`)).status).toBe(204);
+    const restored = await client.post("/Users", { userName: "leaver", [HR]: { EmployeeId: "E1" } });
+    expect(restored.status).toBe(201);
+    expect(restored.body.id).toBe(leaver.id);
+    expect(await rows(name)).toEqual([{ attribute: EMPLOYEE.toLowerCase(), value: "e1" }]);
+  });
+
+  it("holds for Groups, and frees a deleted group's values", async () => {
+    const { client, name } = await createTenant("uniqgrp");
+    const EXT = "urn:scim:hr:Group";
+    await addExtension(name, EXT, [{ name: "Code", type: "string", uniqueness: "server" }], { resourceType: "Group" });
+    const g1 = (await client.post("/Groups", { displayName: "G1", [EXT]: { Code: "C" } })).body;
+    const dup = await client.post("/Groups", { displayName: "G2", [EXT]: { Code: "c" } });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ scimType: "uniqueness", detail: `the value of ${EXT}:Code is already held by another Group` });
+    const g2 = (await client.post("/Groups", { displayName: "G2", [EXT]: { Code: "D" } })).body;
+    expect((await client.put(`/Groups/${g2.id}`, { displayName: "G2", [EXT]: { Code: "C" } })).status).toBe(409);
+    expect((await client.patch(`/Groups/${g2.id}`, patch({ op: "replace", path: `${EXT}:Code`, value: "C" }))).status).toBe(409);
+    expect((await client.delete(`/Groups/${g1.id}`)).status).toBe(204);
+    expect((await client.patch(`/Groups/${g2.id}`, patch({ op: "replace", path: `${EXT}:Code`, value: "C" }))).status).toBe(204);
+    expect((await client.get(`/Groups/${g2.id}`)).body[EXT]).toEqual({ Code: "C" });
   });
 });
 
