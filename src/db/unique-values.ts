@@ -26,8 +26,8 @@ export const uniqueAttributesOf = memoized((type: ResourceTypeDef): UniqueAttrib
       .map((a) => ({
         name: `${schema.id}:${a.name}`,
         key: `${schema.id}:${a.name}`.toLowerCase(),
-        // Names come from the tenant's schema definition, which the CLI restricts to URN and ATTRNAME characters.
-        path: `$."${schema.id}".${a.name}`,
+        // Both quoted; neither can hold a quote (the CLI admits URN and ATTRNAME characters only).
+        path: `$."${schema.id}"."${a.name}"`,
         folded: (a.type === "string" || a.type === "reference") && !a.caseExact,
       })),
   ),
