@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
+import { scimRoutingPath } from "./http/scim-path.ts";
 import { requestUrl } from "./http/url.ts";
 import { bearerAuth } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
@@ -13,6 +14,8 @@ import { groups, groupStore } from "./routes/groups.ts";
 import { rootSearch } from "./routes/search.ts";
 import { users, userStore } from "./routes/users.ts";
 import { unavailable } from "./durable/result.ts";
+import { logInternalError, logStorageFailure } from "./lib/error-report.ts";
+import { isStorageFailure } from "./lib/storage-failure.ts";
 import { errorBody, ScimError } from "./scim/errors.ts";
 
 function scimApi() {
@@ -30,11 +33,8 @@ function scimApi() {
   return api;
 }
 
-const isProgrammingError = (err: Error) =>
-  err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
-
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ getPath: scimRoutingPath });
   app.use("*", requestLog);
   // Liveness for load balancers and the benchmark's harness ceiling: touches no binding.
   app.get("/health", (c) => c.text("ok"));
@@ -61,14 +61,16 @@ export function createApp() {
       if (err.retryAfterSeconds !== undefined) headers["Retry-After"] = String(err.retryAfterSeconds);
       return scimJson(c, errorBody(err.toData()), err.status, headers);
     }
-    c.set("errorType", isProgrammingError(err) ? "internal" : "unavailable");
-    console.error(JSON.stringify({ level: "error", event: "unhandled", error: err.name, message: err.message, stack: err.stack }));
-    // A programming error is a 500. Anything else thrown below a handler comes from the platform
-    // (D1, KV or a Durable Object unreachable, reset or overloaded): worth a retry, so a 503.
-    if (!isProgrammingError(err)) {
+    // The platform's storage failing (D1, KV or a Durable Object reset, unreachable or overloaded)
+    // is worth a retry: 503. Anything else is a bug, which a retry would repeat: 500, and its stack in the log.
+    if (isStorageFailure(err)) {
+      c.set("errorType", "unavailable");
+      logStorageFailure("storage_failed", err);
       const error = unavailable();
       return scimJson(c, errorBody(error.toData()), 503, { "Retry-After": String(error.retryAfterSeconds) });
     }
+    c.set("errorType", "internal");
+    logInternalError(err);
     return scimJson(c, errorBody({ status: 500, detail: "internal error" }), 500);
   });
   return app;

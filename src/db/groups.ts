@@ -1,4 +1,5 @@
 import { and, asc, count, eq, getTableColumns, gt, inArray, isNull, type Placeholder, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
@@ -93,35 +94,72 @@ export async function listGroups(db: Database, tenantId: string, query: ListQuer
   return { total, resources: rows.map(toStored) };
 }
 
-/** One page of a group's members in id order, from the primary key; `after` is the last id seen. */
-export function memberPage(db: Database, tenantId: string, groupId: string, after: string, limit: number): Promise<MemberRow[]> {
+// A member's type and display come from its own row, found by primary key: what the client sent
+// as display is never kept (RFC 7643 §4.2, readOnly), and group_members is read from its primary
+// key alone (covering: member_type would cost a table lookup per member).
+const memberUser = alias(users, "member_user");
+const memberGroup = alias(groups, "member_group");
+const memberSelection = {
+  groupId: groupMembers.groupId,
+  memberId: groupMembers.memberId,
+  memberType: sql<MemberRow["memberType"]>`CASE WHEN ${memberUser.id} IS NULL THEN 'Group' ELSE 'User' END`,
+  display: sql<string | null>`coalesce(${memberUser.displayName}, ${memberGroup.displayName})`,
+};
+
+function selectMembers(db: Database, where: SQL | undefined) {
   return db
-    .select({ memberId: groupMembers.memberId, memberType: groupMembers.memberType })
+    .select(memberSelection)
     .from(groupMembers)
-    .where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId), gt(groupMembers.memberId, after)))
-    .orderBy(asc(groupMembers.memberId))
-    .limit(limit);
+    .leftJoin(memberUser, and(eq(memberUser.tenantId, groupMembers.tenantId), eq(memberUser.id, groupMembers.memberId)))
+    .leftJoin(
+      memberGroup,
+      and(isNull(memberUser.id), eq(memberGroup.tenantId, groupMembers.tenantId), eq(memberGroup.id, groupMembers.memberId)),
+    )
+    .where(where)
+    .orderBy(asc(groupMembers.groupId), asc(groupMembers.memberId));
+}
+
+/** One page of a group's members in id order, from the primary key; `after` is the last id seen. */
+export function memberPage(db: Database, tenantId: string, groupId: string, after: string, limit: number) {
+  return selectMembers(
+    db,
+    and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId), gt(groupMembers.memberId, after)),
+  ).limit(limit);
 }
 
 /**
- * A group and which of `ids` are Users or Groups of the tenant, in one round trip: the single
- * writer's only read before a group write.
+ * The first `limit` members of several groups together, in (group id, member id) order: a list
+ * of groups reads its members in one statement, however many groups it has. The ids are one bound
+ * JSON array, so a page of 200 groups stays within D1's 100 parameters.
+ */
+export function firstMembers(db: Database, tenantId: string, groupIds: string[], limit: number) {
+  return selectMembers(
+    db,
+    and(eq(groupMembers.tenantId, tenantId), sql`${groupMembers.groupId} IN (SELECT value FROM json_each(${JSON.stringify(groupIds)}))`),
+  ).limit(limit);
+}
+
+/**
+ * A group and which of `ids` are Users or Groups of the tenant, with their display names, in one
+ * round trip: the single writer's only read before a group write.
  */
 export async function loadForWrite(db: Database, tenantId: string, groupId: string, ids: string[]) {
   const memberQueries = chunks(ids, ID_CHUNK).flatMap((part) => [
     db
-      .select({ id: users.id })
+      .select({ id: users.id, display: users.displayName })
       .from(users)
       .where(and(eq(users.tenantId, tenantId), isNull(users.deletedAt), inArray(users.id, part))),
     db
-      .select({ id: groups.id })
+      .select({ id: groups.id, display: groups.displayName })
       .from(groups)
       .where(and(eq(groups.tenantId, tenantId), inArray(groups.id, part))),
   ]);
   const [groupRows, ...results] = await db.batch([db.select().from(groups).where(byId(tenantId, groupId)), ...memberQueries]);
   const found = new Map<string, MemberRow>();
   results.forEach((rows, i) => {
-    for (const { id } of rows as { id: string }[]) found.set(id, { memberId: id, memberType: i % 2 === 0 ? "User" : "Group" });
+    for (const { id, display } of rows as { id: string; display: string | null }[]) {
+      found.set(id, { memberId: id, memberType: i % 2 === 0 ? "User" : "Group", display });
+    }
   });
   const row = (groupRows as GroupRow[])[0];
   return { group: row && toStored(row), found };

@@ -22,4 +22,6 @@ export interface WriteContext {
   policy: WritePolicy;
   /** The writer's memory of the users it wrote last (domain/recent.ts). */
   recentUsers: RecentWrites;
+  /** The password hashes the Worker put in this write's data or operations (domain/passwords.ts). */
+  hashedPasswords: readonly string[];
 }

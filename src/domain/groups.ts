@@ -58,20 +58,24 @@ async function load(db: Database, tenantId: string, groupId: string, ids: string
   return { current: group as StoredResource, rows: found };
 }
 
+/** The rows of the members `refs` names, once each, in id order (the order a group's members are read in). */
 const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) =>
-  [...new Set(refs.map((r) => r.value))].map((id) => rows.get(id) as MemberRow);
+  [...new Set(refs.map((r) => r.value))].sort().map((id) => rows.get(id) as MemberRow);
 
+/** Without members, a create is its insert (and its unique values) alone: there is nothing to check before it. */
 export async function createGroup({ db, tenant: tenantId, type }: WriteContext, input: ScimData): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const now = new Date().toISOString();
   const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
+  const unique = uniqueValueStatements(db, tenantId, type, group.id, group.version);
+  if (members.length === 0) {
+    await runBatch(db, [insertGroupStatement(db, tenantId, group), ...unique]);
+    return { ...group, members: [] };
+  }
   const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
-  await runBatch(db, [
-    insertGroupStatement(db, tenantId, group),
-    ...addMemberStatements(db, tenantId, group.id, rowsFor(members, rows)),
-    ...uniqueValueStatements(db, tenantId, type, group.id, group.version),
-  ]);
-  return group;
+  const written = rowsFor(members, rows);
+  await runBatch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, written), ...unique]);
+  return { ...group, members: written };
 }
 
 const next = (current: StoredResource, data: ScimData): StoredResource => ({
@@ -91,13 +95,14 @@ export async function replaceGroup(
   const { data, members } = withoutMembers(input);
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
   const group = next(current, keepImmutable(type, current.data, data));
+  const written = rowsFor(members, rows);
   await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     removeMembersWhere(db, tenantId, id, undefined),
-    ...addMemberStatements(db, tenantId, id, rowsFor(members, rows)),
+    ...addMemberStatements(db, tenantId, id, written),
     ...uniqueValueStatements(db, tenantId, type, id, group.version),
   ]);
-  return group;
+  return { ...group, members: written };
 }
 
 function intentStatements(db: Database, tenantId: string, groupId: string, intent: MemberIntent, rows: Map<string, MemberRow>) {

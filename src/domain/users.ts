@@ -15,11 +15,15 @@ import { checkIfMatch, etagMatches } from "./precondition.ts";
 // lands as one statement (the email index follows by trigger) or one atomic D1 batch, so a failure
 // leaves nothing half-written.
 
-/** password is writeOnly and returned never (RFC 7643 §4.1.1): it leaves the data before storage. */
-async function separatePassword(data: ScimData): Promise<{ data: ScimData; passwordHash: string | null | undefined }> {
+/**
+ * password is writeOnly and returned never (RFC 7643 §4.1.1): it leaves the data before storage.
+ * The Worker has hashed it already (domain/passwords.ts); a value it did not hash is hashed here,
+ * so nothing reaches storage as sent.
+ */
+async function separatePassword(ctx: WriteContext, data: ScimData): Promise<{ data: ScimData; passwordHash: string | undefined }> {
   const { password, ...rest } = data;
   if (typeof password !== "string") return { data: rest, passwordHash: undefined };
-  return { data: rest, passwordHash: await hashPassword(password) };
+  return { data: rest, passwordHash: ctx.hashedPasswords.includes(password) ? password : await hashPassword(password) };
 }
 
 // The userName index objecting. unique_values objecting (extension attributes) is left for the
@@ -42,7 +46,7 @@ const changedMeanwhile = (id: string): never => {
 
 export async function createUser(ctx: WriteContext, input: ScimData): Promise<StoredResource> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
-  const { data, passwordHash } = await separatePassword(input);
+  const { data, passwordHash } = await separatePassword(ctx, input);
   const now = new Date().toISOString();
   const user: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
   const json = JSON.stringify(data);
@@ -81,7 +85,7 @@ async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promis
  */
 async function store(ctx: WriteContext, current: StoredResource, input: ScimData): Promise<StoredResource | undefined> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
-  const { data, passwordHash } = await separatePassword(input);
+  const { data, passwordHash } = await separatePassword(ctx, input);
   const user: StoredResource = { ...current, data, lastModified: new Date().toISOString(), version: current.version + 1 };
   const json = JSON.stringify(data);
   let memberships;

@@ -1,5 +1,8 @@
 import type { WritePolicy } from "../domain/context.ts";
+import { hashDataPassword, hashPatchPasswords } from "../domain/passwords.ts";
 import type { Env } from "../env.ts";
+import { logStorageFailure } from "../lib/error-report.ts";
+import { isStorageFailure } from "../lib/storage-failure.ts";
 import { normalisePatchRequest } from "../scim/patch/normalise.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
@@ -40,11 +43,22 @@ export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, confi
     deleteMode: config.settings.deleteMode,
     rate: tenantRule(config, env.TENANT_RATE_LIMIT),
   };
-  const parse = (body: unknown) => parseResource(body, type);
+  // Passwords are hashed here, before the RPC: see domain/passwords.ts.
+  const parse = (body: unknown) => hashDataPassword(parseResource(body, type));
+  const patchOps = (body: unknown) => hashPatchPasswords(normalisePatchRequest(body), type);
   return {
-    create: (body) => call(writer.create(tenant, id, policy, parse(body))),
-    replace: (rid, body, ifMatch) => call(writer.replace(tenant, id, policy, rid, parse(body), ifMatch)),
-    patch: (rid, body, ifMatch) => call(writer.patch(tenant, id, policy, rid, normalisePatchRequest(body), ifMatch)),
+    create: async (body) => {
+      const { value, hashes } = await parse(body);
+      return call(writer.create(tenant, id, policy, value, hashes));
+    },
+    replace: async (rid, body, ifMatch) => {
+      const { value, hashes } = await parse(body);
+      return call(writer.replace(tenant, id, policy, rid, value, ifMatch, hashes));
+    },
+    patch: async (rid, body, ifMatch) => {
+      const { value, hashes } = await patchOps(body);
+      return call(writer.patch(tenant, id, policy, rid, value, ifMatch, hashes));
+    },
     remove: (rid, ifMatch) => call(writer.remove(tenant, id, policy, rid, ifMatch)),
   };
 }
@@ -52,13 +66,16 @@ export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, confi
 /**
  * The RPC itself can fail (the object reset or moved mid-call): whether the write landed is then
  * unknown, and a retry is safe (a re-create answers 409, a re-delete 404), so the client gets a 503.
+ * An error the object's own code threw outside `capture` arrives marked `remote` (Durable Objects'
+ * error handling): that is a bug, not the platform, and goes on to answer 500.
  */
 async function call<T>(pending: Promise<WriteResult<T>>): Promise<T> {
   let result: WriteResult<T>;
   try {
     result = await pending;
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", event: "writer_unreachable", error: (error as Error).message }));
+    if ((error as { remote?: unknown }).remote === true && !isStorageFailure(error)) throw error;
+    logStorageFailure("writer_unreachable", error);
     throw unavailable();
   }
   return unwrap(result);

@@ -32,7 +32,13 @@ export class TenantWriter extends DurableObject<Env> {
     this.db = database(env.DB);
   }
 
-  private serial<T>(tenant: string, type: TypeId, policy: WritePolicy, work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>) {
+  private serial<T>(
+    tenant: string,
+    type: TypeId,
+    policy: WritePolicy,
+    work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>,
+    hashedPasswords: readonly string[] = [],
+  ) {
     const domain = domains[type];
     if (!domain) throw new Error(`unknown resource type ${type}`);
     const { decision, bucket } = take(this.bucket, policy.rate, Date.now());
@@ -46,22 +52,24 @@ export class TenantWriter extends DurableObject<Env> {
       type: tenantResourceTypes(policy.extensions)[type],
       policy,
       recentUsers: this.recentUsers,
+      hashedPasswords,
     };
     const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data));
+  // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
+  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[]) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes);
   }
 
-  replace(tenant: string, type: TypeId, policy: WritePolicy, id: string, data: ScimData, ifMatch?: string) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch));
+  replace(tenant: string, type: TypeId, policy: WritePolicy, id: string, data: ScimData, ifMatch?: string, hashes?: string[]) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes);
   }
 
-  patch(tenant: string, type: TypeId, policy: WritePolicy, id: string, ops: PatchOp[], ifMatch?: string) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch));
+  patch(tenant: string, type: TypeId, policy: WritePolicy, id: string, ops: PatchOp[], ifMatch?: string, hashes?: string[]) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes);
   }
 
   remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {

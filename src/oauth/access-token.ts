@@ -6,6 +6,7 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Env } from "../env.ts";
 import { TENANT_NAME } from "../lib/token-store.ts";
+import { serverError } from "./errors.ts";
 
 const ISSUER = "scim-edge";
 // RFC 9068 §2.1: typ "at+jwt" keeps an access token from passing as some other kind of JWT.
@@ -41,7 +42,13 @@ function signingKey(env: Env): Promise<CryptoKey> | undefined {
 
 export async function issueAccessToken(env: Env, grant: AccessTokenGrant, lifetimeSeconds: number): Promise<string> {
   const key = signingKey(env);
-  if (!key) throw new Error(`ACCESS_TOKEN_SECRET is not set or shorter than ${MIN_SECRET_LENGTH} characters`);
+  // A configuration error, not the client's and not storage's: a retry cannot help until the operator sets it.
+  if (!key) {
+    throw serverError(
+      "missing_signing_secret",
+      `ACCESS_TOKEN_SECRET is not set or shorter than ${MIN_SECRET_LENGTH} characters: \`wrangler secret put ACCESS_TOKEN_SECRET\` (locally .dev.vars)`,
+    );
+  }
   const claims: Record<string, string> = { tenant: grant.tenant, client_id: grant.clientId, cred: grant.credential };
   if (grant.scope !== undefined) claims.scope = grant.scope;
   return new SignJWT(claims)

@@ -2,8 +2,17 @@
 // error handler (routes/oauth.ts) turns it into a response through oauthErrorResponse, the only
 // place that knows statuses and headers.
 
-/** RFC 6749 §5.2, plus temporarily_unavailable (RFC 6749 §4.1.2.1) for a rate limit's 429. */
-export type OAuthErrorCode = "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable";
+/**
+ * RFC 6749 §5.2, plus RFC 6749 §4.1.2.1's temporarily_unavailable (a rate limit's 429, or storage
+ * failing) and server_error (the server's own fault: a missing secret, a bug).
+ */
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "unsupported_grant_type"
+  | "invalid_scope"
+  | "temporarily_unavailable"
+  | "server_error";
 
 /**
  * Why an attempt failed: logged, never sent. invalid_client says nothing more on the wire, so a
@@ -42,12 +51,17 @@ export type FailureReason =
   | "bad_subject"
   | "assertion_expired"
   | "assertion_not_yet_valid"
-  | "bad_claims";
+  | "bad_claims"
+  | "missing_signing_secret"
+  | "storage_unavailable"
+  | "internal_error";
 
 export interface OAuthErrorOptions {
   /** The client tried HTTP Basic: RFC 6749 §5.2 then requires 401 with a matching WWW-Authenticate. */
   basicChallenge?: boolean;
   retryAfterSeconds?: number;
+  /** Instead of the code's usual status: temporarily_unavailable is a 503 when storage, not the client's rate, is the cause. */
+  status?: number;
   /** For the log line only, e.g. why the key fetch failed. Never a secret, assertion or token. */
   detail?: string;
 }
@@ -72,10 +86,20 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   temporarily_unavailable: 429,
+  server_error: 500,
 };
 
 export const clientAuthFailed = (reason: FailureReason, options: OAuthErrorOptions = {}) =>
   new OAuthError("invalid_client", reason, "client authentication failed", options);
+
+export const serverError = (reason: FailureReason, detail?: string) =>
+  new OAuthError("server_error", reason, "the server cannot issue tokens now", { detail });
+
+export const storageUnavailable = () =>
+  new OAuthError("temporarily_unavailable", "storage_unavailable", "storage is temporarily unavailable; retry later", {
+    retryAfterSeconds: 30,
+    status: 503,
+  });
 
 export const invalidRequest = (reason: FailureReason, description: string) => new OAuthError("invalid_request", reason, description);
 
@@ -89,5 +113,5 @@ export function oauthErrorResponse(error: OAuthError): Response {
   if (error.options.basicChallenge) headers.set("WWW-Authenticate", 'Basic realm="oauth", charset="UTF-8"');
   if (error.options.retryAfterSeconds !== undefined) headers.set("Retry-After", String(error.options.retryAfterSeconds));
   const body = { error: error.code, error_description: error.description };
-  return new Response(JSON.stringify(body), { status: STATUS[error.code], headers });
+  return new Response(JSON.stringify(body), { status: error.options.status ?? STATUS[error.code], headers });
 }

@@ -54,7 +54,9 @@ interface Authenticated {
 
 function logRefusal(attempt: Attempt, error: OAuthError) {
   const { reason, code, options } = error;
-  console.warn(JSON.stringify({ level: "warn", event: "oauth_token_refused", reason, code, ...attempt, detail: options.detail }));
+  // server_error is ours to fix (a missing secret), not the client's: an error for the operator.
+  const level = code === "server_error" ? "error" : "warn";
+  console[level](JSON.stringify({ level, event: "oauth_token_refused", reason, code, ...attempt, detail: options.detail }));
 }
 
 async function limit(env: Env, key: string, rule: RateRule, reason: FailureReason) {

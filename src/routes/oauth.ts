@@ -2,12 +2,14 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { requestUrl } from "../http/url.ts";
 import { tenantFromHost } from "../middleware/tenant-host.ts";
-import { invalidRequest, OAuthError, oauthErrorResponse } from "../oauth/errors.ts";
+import { logInternalError, logStorageFailure } from "../lib/error-report.ts";
+import { isStorageFailure } from "../lib/storage-failure.ts";
+import { invalidRequest, OAuthError, oauthErrorResponse, serverError, storageUnavailable } from "../oauth/errors.ts";
 import { grantToken } from "../oauth/token-endpoint.ts";
 
 // The token endpoint, on tenant hosts and on the single host (where the client picks the tenant).
-// Its errors are RFC 6749 §5.2 JSON, so it has its own error handler; anything else is a bug and
-// goes on to the app's.
+// Its errors are RFC 6749 §5.2 JSON, never SCIM errors, so it has its own error handler: storage
+// failing is temporarily_unavailable (503), anything else a bug, server_error (500) with its stack logged.
 export const oauth = new Hono<AppEnv>();
 
 oauth.post("/token", async (c) => {
@@ -26,5 +28,10 @@ oauth.all("/token", () => {
 
 oauth.onError((error) => {
   if (error instanceof OAuthError) return oauthErrorResponse(error);
-  throw error;
+  if (isStorageFailure(error)) {
+    logStorageFailure("storage_failed", error);
+    return oauthErrorResponse(storageUnavailable());
+  }
+  logInternalError(error);
+  return oauthErrorResponse(serverError("internal_error"));
 });

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import { database } from "../db/client.ts";
-import { memberPage } from "../db/groups.ts";
+import { firstMembers, memberPage } from "../db/groups.ts";
 import type { AppEnv } from "../env.ts";
 import { scimBase } from "../http/respond.ts";
 import { type Projection, project, returnedSubAttributes } from "../scim/projection.ts";
-import { MEMBER_SUB_ATTRIBUTES, type MemberPages, type ResourceBody } from "../scim/resource-json.ts";
+import { MEMBER_SUB_ATTRIBUTES, type MemberSource, type ResourceBody } from "../scim/resource-json.ts";
 import { type StoredResource, toScim } from "../scim/serialize.ts";
 
 // Turning stored resources into response bodies, shared by the resource routes and search.
@@ -33,15 +33,24 @@ export function userBodies(c: Context<AppEnv>, list: StoredResource[], projectio
   });
 }
 
-/** Groups render without members here; their members stream from `memberPages` when written out. */
+/**
+ * Groups render without members here; their members stream from `memberSource` when written out,
+ * unless the write that answers with the group knows them.
+ */
 export function groupBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] {
   const base = scimBase(c);
   const type = c.var.types.Group;
   const memberFields = returnedSubAttributes(projection, type, "members", MEMBER_SUB_ATTRIBUTES);
-  return list.map((group) => ({ resource: project(toScim(group, type, base), projection, type), memberFields }));
+  return list.map((group) => {
+    const { members, ...stored } = group;
+    return { resource: project(toScim(stored, type, base), projection, type), memberFields, ...(members ? { members } : {}) };
+  });
 }
 
-export function memberPages(c: Context<AppEnv>): MemberPages {
+export function memberSource(c: Context<AppEnv>): MemberSource {
   const db = database(c.env.DB);
-  return (id, after, limit) => memberPage(db, c.var.tenant, id, after, limit);
+  return {
+    page: (id, after, limit) => memberPage(db, c.var.tenant, id, after, limit),
+    first: (ids, limit) => firstMembers(db, c.var.tenant, ids, limit),
+  };
 }

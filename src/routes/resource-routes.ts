@@ -12,12 +12,12 @@ import { notFound, ScimError } from "../scim/errors.ts";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import { type Projection, returnedSubAttributes } from "../scim/projection.ts";
 import { listResponse, type Paging } from "../scim/list.ts";
-import { listJson, type ResourceBody, resourceJson, streamsMembers } from "../scim/resource-json.ts";
+import { firstMembersOf, listJson, type ResourceBody, resourceJson, streamsMembers } from "../scim/resource-json.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import { etagOf, type StoredResource } from "../scim/serialize.ts";
 import type { TenantConfig } from "../tenancy/config.ts";
 import type { TenantTypes } from "../tenancy/resource-types.ts";
-import { memberPages } from "./render.ts";
+import { memberSource } from "./render.ts";
 
 // The routes every resource type has (RFC 7644 §3.2-3.6), from a description of where it is stored
 // and how it renders. Handlers stay thin: parse, one domain call, render.
@@ -73,8 +73,11 @@ export async function listResponseOf(c: Context<AppEnv>, store: ResourceStore, p
   return respondList(c, total, paging, store.bodies(c, resources, projection));
 }
 
-/** A ListResponse: streamed when groups' members are in it, else one JSON text. */
-export function respondList(c: Context<AppEnv>, total: number, paging: Paging, bodies: ResourceBody[]) {
+/**
+ * A ListResponse: streamed when groups' members are in it, else one JSON text. The groups' first
+ * members are read before the answer starts, so a failing read is still an error response.
+ */
+export async function respondList(c: Context<AppEnv>, total: number, paging: Paging, bodies: ResourceBody[]) {
   if (!streamsMembers(bodies))
     return scimJson(
       c,
@@ -84,7 +87,8 @@ export function respondList(c: Context<AppEnv>, total: number, paging: Paging, b
         bodies.map((b) => b.resource),
       ),
     );
-  return streamJson(c, listJson(total, paging, bodies, memberPages(c), scimBase(c)));
+  const source = memberSource(c);
+  return streamJson(c, listJson(total, paging, bodies, await firstMembersOf(bodies, source), source, scimBase(c)));
 }
 
 export function resourceRoutes(store: ResourceStore) {
@@ -100,7 +104,7 @@ export function resourceRoutes(store: ResourceStore) {
     const [body] = store.bodies(c, [resource], projectionOf(c));
     const allHeaders = { ETag: etagOf(resource.version), ...headers };
     if (!streamsMembers([body])) return scimJson(c, body.resource, status, allHeaders);
-    return streamJson(c, resourceJson(body, memberPages(c), scimBase(c)), status, allHeaders);
+    return streamJson(c, resourceJson(body, memberSource(c), scimBase(c)), status, allHeaders);
   }
 
   routes.get("/", (c) => listResponseOf(c, store, listParamsFromQuery(c)));

@@ -1,5 +1,5 @@
 // RFC 7644 §3.12: the only error type the service throws. Anything else reaching the error
-// handler is a bug and answers 500 without detail.
+// handler is a storage failure (503, lib/storage-failure.ts) or a bug (500 without detail).
 
 export type ScimType =
   | "invalidFilter"

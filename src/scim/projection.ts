@@ -11,10 +11,13 @@ export interface Projection {
   excludedAttributes?: string[];
 }
 
+// A comma inside a value filter's brackets (below) does not separate attributes.
+const LIST_SEPARATOR = /,(?![^[]*\])/;
+
 export function parseProjection(attributes?: string | null, excluded?: string | null): Projection {
   const list = (v?: string | null) =>
     v
-      ?.split(",")
+      ?.split(LIST_SEPARATOR)
       .map((s) => s.trim())
       .filter(Boolean);
   return { attributes: list(attributes), excludedAttributes: list(excluded) };
@@ -29,10 +32,15 @@ interface Selector {
   sub?: string;
 }
 
+// RFC 7644 defines no value filter in attributes/excludedAttributes, but Microsoft's reference
+// collection sends `attributes=emails[type eq "work"]`. Such a selector names its attribute
+// (`emails[...].value` names emails.value); the filter selects no elements.
+const VALUE_FILTER = /\[[^\]]*\]/;
+
 function selectorOf(type: ResourceTypeDef, text: string): Selector | undefined {
   const extension = type.extensions.find((e) => e.schema.id.toLowerCase() === text.toLowerCase());
   if (extension) return { key: extension.schema.id };
-  const path = parseAttrPath(text, "invalidValue");
+  const path = parseAttrPath(text.replace(VALUE_FILTER, ""), "invalidValue");
   const resolved = resolveAttribute(type, path);
   if (!resolved) return undefined;
   const sub = resolved.sub?.name;

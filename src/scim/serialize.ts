@@ -1,3 +1,4 @@
+import type { MemberRow } from "./resource-json.ts";
 import type { ResourceTypeDef } from "./schema/resource-type.ts";
 import type { ScimData } from "./validate.ts";
 
@@ -9,6 +10,8 @@ export interface StoredResource {
   version: number;
   /** A user's groups, read with its row (RFC 7643 §4.1.2 "groups" is computed, not stored). */
   memberships?: Membership[];
+  /** A group's members in id order, when the write that answers with it knows them all. */
+  members?: MemberRow[];
 }
 
 export interface Membership {

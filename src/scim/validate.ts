@@ -141,6 +141,7 @@ function resourceSchema(type: ResourceTypeDef): z.ZodType {
       bag[key] = value;
       extensionValues.set(id, bag);
     };
+    let nestedCore: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(input)) {
       if (isEmpty(value)) continue;
       const core = findAttribute(coreAttributes, key);
@@ -149,6 +150,10 @@ function resourceSchema(type: ResourceTypeDef): z.ZodType {
         continue;
       }
       if (!/^urn:/i.test(key)) continue;
+      if (key.toLowerCase() === type.schema.id.toLowerCase()) {
+        if (isObject(value)) nestedCore = value;
+        continue;
+      }
       const ext = extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
       if (ext) {
         if (isObject(value)) for (const [k, v] of Object.entries(value)) putExtension(ext.id, k, v);
@@ -170,6 +175,12 @@ function resourceSchema(type: ResourceTypeDef): z.ZodType {
       if (owner) putExtension(owner.id, path.attr, value);
     }
     for (const [id, bag] of extensionValues) out[id] = bag;
+    // A public conformance suite nests core attributes under the core schema URN, as if it were an
+    // extension. They are read as top-level attributes; one sent at the top level (RFC 7643 §3) wins.
+    for (const [key, value] of Object.entries(nestedCore ?? {})) {
+      const core = findAttribute(coreAttributes, key);
+      if (core && writable(core) && !isEmpty(value) && !(core.name in out)) out[core.name] = value;
+    }
     return out;
   };
 

@@ -11,3 +11,12 @@ export async function queryPlan(table: "users" | "groups", storage: StorageMap, 
     .all<{ detail: string }>();
   return rows.results.map((r) => r.detail).join(" | ");
 }
+
+/** SQLite's plan for a statement the service builds (a drizzle query, not run). */
+export async function statementPlan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string> {
+  const { sql, params } = query.toSQL();
+  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
+  return rows.results.map((r) => r.detail).join(" | ");
+}

@@ -39,15 +39,49 @@ describe("Groups resource", () => {
     expect((await client.get(`/Groups/${created.body.id}`)).body).toEqual(created.body);
   });
 
-  it("creates a group with members and answers them with value, $ref and type", async () => {
+  it("creates a group with members and answers them with value, $ref, display and type", async () => {
     const { client, name } = await createTenant();
     const [u1] = await users(client, 1);
     const inner = (await client.post("/Groups", entraGroup("Inner"))).body.id;
     const created = await client.post("/Groups", { ...entraGroup("Outer"), members: [{ value: u1 }, { value: inner, type: "Group" }] });
     expect(created.status).toBe(201);
     const byValue = Object.fromEntries(created.body.members.map((m: any) => [m.value, m]));
+    // A user without a displayName has no display.
     expect(byValue[u1]).toEqual({ value: u1, $ref: `http://${name}.localhost/scim/v2/Users/${u1}`, type: "User" });
-    expect(byValue[inner]).toEqual({ value: inner, $ref: `http://${name}.localhost/scim/v2/Groups/${inner}`, type: "Group" });
+    expect(byValue[inner]).toEqual({
+      value: inner,
+      $ref: `http://${name}.localhost/scim/v2/Groups/${inner}`,
+      display: "Inner",
+      type: "Group",
+    });
+    expect((await client.get(`/Groups/${created.body.id}`)).body).toEqual(created.body);
+  });
+
+  it("answers members' display from the member's own displayName now, never from what the client sent", async () => {
+    const { client } = await createTenant();
+    const ann = (await client.post("/Users", entraUser(`ann_${crypto.randomUUID().slice(0, 6)}`, { displayName: "Ann" }))).body.id;
+    const inner = (await client.post("/Groups", entraGroup("Inner"))).body.id;
+    // RFC 7643 §4.2: display is readOnly; Microsoft's collection sends its own and expects it back.
+    const sent = [
+      { value: ann, display: "Sent by the client" },
+      { value: inner, display: "Also sent" },
+    ];
+    const created = await client.post("/Groups", { ...entraGroup("Outer"), members: sent });
+    const displays = (body: any) => Object.fromEntries(body.members.map((m: any) => [m.value, m.display]));
+    expect(displays(created.body)).toEqual({ [ann]: "Ann", [inner]: "Inner" });
+    const id = created.body.id;
+    await client.patch(`/Users/${ann}`, patch({ op: "Replace", path: "displayName", value: "Ann B" }));
+    await client.patch(`/Groups/${inner}`, patch({ op: "Replace", path: "displayName", value: "Inner renamed" }));
+    const renamed = { [ann]: "Ann B", [inner]: "Inner renamed" };
+    expect(displays((await client.get(`/Groups/${id}`)).body)).toEqual(renamed);
+    expect(displays((await client.get(`/Groups?filter=${q(`id eq "${id}"`)}`)).body.Resources[0])).toEqual(renamed);
+    const put = await client.put(`/Groups/${id}`, { schemas: [GROUP_SCHEMA], displayName: "Outer", members: sent });
+    expect(displays(put.body)).toEqual(renamed);
+    const patched = await client.patch(`/Groups/${id}?attributes=members`, patch({ op: "Add", path: "members", value: [sent[0]] }));
+    expect(displays(patched.body)).toEqual(renamed);
+    // Members come in id order.
+    const byId = [ann, inner].sort().map((member) => ({ display: renamed[member] }));
+    expect((await client.get(`/Groups/${id}?attributes=members.display`)).body.members).toEqual(byId);
   });
 
   it("refuses unknown or foreign member ids with 400 invalidValue naming them, applying nothing", async () => {

@@ -8,6 +8,7 @@ import { createApp } from "../../src/app.ts";
 import { verifyAccessToken } from "../../src/oauth/access-token.ts";
 import { authState, credentialLive } from "../../src/oauth/auth-state.ts";
 import { TOKEN_ENDPOINT_LIMITS } from "../../src/oauth/token-endpoint.ts";
+import { RateLimiter } from "../../src/ratelimit/limiter.ts";
 import {
   accessToken,
   CLIENT_CREDENTIALS,
@@ -334,11 +335,15 @@ describe("access tokens on the SCIM API", () => {
 });
 
 describe("without ACCESS_TOKEN_SECRET", () => {
-  it("issues nothing: 503 with the reason in the log, and no access token verifies", async () => {
+  it.each([
+    ["unset", undefined],
+    ["shorter than 32 characters", "too-short-a-secret"],
+  ])("%s: issues nothing, answers RFC 6749 server_error 500, logs which secret, and no access token verifies", async (_, secret) => {
     const tenant = await createTenant();
     const client = await createClient(tenant.name);
     const token = await accessToken(hostOf(tenant.name), client);
-    const unset = { ...env, ACCESS_TOKEN_SECRET: undefined };
+    // The real bindings, less the secret: the app's fetch handler takes whatever env it is given.
+    const unset = { ...env, ACCESS_TOKEN_SECRET: secret };
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     vi.spyOn(console, "log").mockImplementation(() => {});
     const response = await createApp().fetch(
@@ -349,9 +354,45 @@ describe("without ACCESS_TOKEN_SECRET", () => {
       }),
       unset,
     );
-    expect(response.status).toBe(503);
-    expect(JSON.stringify(error.mock.calls)).toContain("ACCESS_TOKEN_SECRET is not set");
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(response.headers.get("Retry-After")).toBeNull();
+    expect(await response.json()).toEqual({ error: "server_error", error_description: "the server cannot issue tokens now" });
+    const [line] = error.mock.calls.map(([logged]) => JSON.parse(String(logged)));
+    expect(line).toMatchObject({ level: "error", event: "oauth_token_refused", reason: "missing_signing_secret", code: "server_error" });
+    expect(line.detail).toContain("ACCESS_TOKEN_SECRET is not set or shorter than 32 characters");
     expect(await verifyAccessToken(unset, token)).toBeNull();
+  });
+});
+
+describe("token endpoint: failures that are not the client's", () => {
+  // The endpoint's first step is the per-address rate limit, a call to the RateLimiter Durable Object,
+  // which shares the tests' isolate: its method fails here as the platform or a bug would.
+  const failingLimiter = async (error: Error) => {
+    vi.spyOn(RateLimiter.prototype, "take").mockImplementation(() => {
+      throw error;
+    });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const response = await tokenCall({ host: APEX, address: randomAddress(), form: CLIENT_CREDENTIALS });
+    return { response, logged: loggedLines(logged) };
+  };
+
+  it("storage failing: temporarily_unavailable, 503 with Retry-After, in RFC 6749 form", async () => {
+    const { response } = await failingLimiter(new Error("Network connection lost."));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("30");
+    expect(response.body).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "storage is temporarily unavailable; retry later",
+    });
+  });
+
+  it("a bug: server_error 500 in RFC 6749 form, with the stack in the log", async () => {
+    const { response, logged } = await failingLimiter(new TypeError("x is not a function"));
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Retry-After")).toBeNull();
+    expect(response.body).toEqual({ error: "server_error", error_description: "the server cannot issue tokens now" });
+    expect(logged).toContainEqual(expect.objectContaining({ event: "internal_error", message: "x is not a function" }));
   });
 });
 

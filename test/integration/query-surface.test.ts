@@ -360,7 +360,8 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
     }
   });
 
-  it("sends each operation through the tenant's single writer: racing bulk creates make one user", async () => {
+  // The unique index decides, as for single creates (writer.test.ts has the test that needs the queue).
+  it("unique index: racing bulk creates of one userName make one user", async () => {
     const { client } = await createTenant();
     const requests = Array.from({ length: 10 }, () =>
       client.post("/Bulk", { schemas: [BULK], Operations: [{ method: "POST", path: "/Users", bulkId: "r", data: { userName: "racer" } }] }),

@@ -58,8 +58,8 @@ describe("per-tenant rate limiting", () => {
     };
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await writer.create(name, "User", policy, { userName: `direct${i}` }));
-    expect(results.map((r) => (r.ok ? "ok" : r.error.status))).toEqual(["ok", "ok", 429]);
+    expect(results.map((r) => (r.ok ? "ok" : "error" in r ? r.error.status : r.internal.message))).toEqual(["ok", "ok", 429]);
     const refused = results[2];
-    expect(!refused.ok && refused.error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(!refused.ok && "error" in refused && refused.error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
   });
 });

@@ -5,7 +5,7 @@ import { applyPatch } from "../../src/scim/patch/apply.ts";
 import { matchesFilter } from "../../src/scim/patch/match.ts";
 import { MAX_PATCH_OPERATIONS } from "../../src/scim/limits.ts";
 import { normalisePatchRequest } from "../../src/scim/patch/normalise.ts";
-import { findAttribute, string } from "../../src/scim/schema/attribute.ts";
+import { attribute, findAttribute, string } from "../../src/scim/schema/attribute.ts";
 import { groupSchema } from "../../src/scim/schema/group.ts";
 import { groupResourceType, type ResourceTypeDef, userResourceType } from "../../src/scim/schema/resource-type.ts";
 import { userSchema } from "../../src/scim/schema/user.ts";
@@ -702,8 +702,16 @@ describe("matchesFilter", () => {
     expect(matchesFilter(parseFilter('value eq "abc"'), { value: "abc" }, subs)).toBe(true);
   });
 
+  it("reads an unquoted value by the sub-attribute's type, as the SQL compiler does", () => {
+    const subs = [string("value"), { ...string("when"), type: "dateTime" as const }];
+    expect(matchesFilter(parseFilter("value eq 007"), { value: "007" }, subs)).toBe(true);
+    expect(matchesFilter(parseFilter("value eq 007"), { value: "7" }, subs)).toBe(false);
+    expect(matchesFilter(parseFilter("value sw Wor"), { value: "work" }, subs)).toBe(true);
+    expect(matchesFilter(parseFilter("when gt 2024-01-01T00:00:00Z"), { when: "2024-01-02T00:00:00Z" }, subs)).toBe(true);
+  });
+
   it("orders numbers and dateTimes by value", () => {
-    const subs = [string("n"), { ...string("when"), type: "dateTime" as const }];
+    const subs = [attribute("n", "integer"), { ...string("when"), type: "dateTime" as const }];
     expect(matchesFilter(parseFilter("n gt 9"), { n: 10 }, subs)).toBe(true);
     expect(matchesFilter(parseFilter('when lt "2024-01-02T00:00:00Z"'), { when: "2024-01-01T23:00:00-02:00" }, subs)).toBe(false);
   });

@@ -61,3 +61,32 @@ describe("project honours returned", () => {
     expect(project(resource, parseProjection(undefined, EXT), type)[EXT]).toEqual({ badge: "4" });
   });
 });
+
+describe("value filters in attributes", () => {
+  const user = {
+    ...resource,
+    emails: [
+      { type: "work", value: "a@work.com" },
+      { type: "home", value: "a@home.org" },
+    ],
+    nickName: "n",
+  };
+
+  it("name their attribute, with every element, as Microsoft's reference collection means them", () => {
+    expect(parseProjection('emails[type eq "work" or value co ","],nickName')).toEqual({
+      attributes: ['emails[type eq "work" or value co ","]', "nickName"],
+      excludedAttributes: undefined,
+    });
+    expect(project(user, parseProjection('emails[type eq "work"]'), type)).toEqual({
+      schemas: user.schemas,
+      id: "u1",
+      emails: user.emails,
+      [EXT]: { badge: "4" },
+    });
+    expect(project(user, parseProjection('emails[type eq "work"].value'), type).emails).toEqual([
+      { value: "a@work.com" },
+      { value: "a@home.org" },
+    ]);
+    expect(project(user, parseProjection(undefined, 'emails[type eq "work"]'), type).emails).toBeUndefined();
+  });
+});

@@ -11,7 +11,9 @@ export interface AttrPath {
 }
 
 export type Filter =
-  | { op: CompareOp; path: AttrPath; value: CompValue }
+  // `unquoted`: the literal as written when it had no quotes, read by the compared attribute's
+  // type (filter/value.ts): `name.familyName eq 007` means the string "007".
+  | { op: CompareOp; path: AttrPath; value: CompValue; unquoted?: string }
   | { op: "pr"; path: AttrPath }
   | { op: "and" | "or"; left: Filter; right: Filter }
   | { op: "not"; filter: Filter }

@@ -5,6 +5,7 @@ import type { AttributeDef } from "../schema/attribute.ts";
 import { type ResolvedAttribute, resolveAttribute, type ResourceTypeDef } from "../schema/resource-type.ts";
 import type { AttrPath, CompareOp, CompValue, Filter } from "./ast.ts";
 import { parseAttrPath } from "./parse.ts";
+import { literalFor } from "./value.ts";
 
 // Compiles a filter AST to a parameterised SQL condition: values only ever travel as bound
 // parameters, and attribute names only select from what the schema declares.
@@ -21,7 +22,7 @@ const inline: Binder = (value) => value;
  * type) compiles to the same SQL text. Only whether a literal is null changes the SQL (IS NULL).
  */
 export function filterShape(filter: Filter): string {
-  return JSON.stringify(filter, (key, value) => (key === "value" ? (value === null ? null : "?") : value));
+  return JSON.stringify(filter, (key, value) => (key === "value" || key === "unquoted" ? (value === null ? null : "?") : value));
 }
 
 /** Where one stored resource's attributes are, for the compiler. */
@@ -228,7 +229,9 @@ function compileIn(filter: Filter, scope: Scope, inElement: boolean, bind: Binde
         const sub = operand.elements.sub?.name ?? "value";
         return has(map, operand.elements, { ...filter, path: { attr: sub } }, bind);
       }
-      return filter.op === "pr" ? sql`(${operand.expr} IS NOT NULL)` : comparison(operand, filter.op, filter.value, bind);
+      return filter.op === "pr"
+        ? sql`(${operand.expr} IS NOT NULL)`
+        : comparison(operand, filter.op, literalFor(operand.def, filter), bind);
     }
   }
 }

@@ -7,14 +7,16 @@ import type { AttrPath, CompareOp, CompValue, Filter, PatchPath } from "./ast.ts
 // and error messages that say where the filter went wrong.
 
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
+const LOGICAL_OPS = new Set(["and", "or", "not"]);
 
 type Token =
   | { kind: "word"; text: string; at: number }
   | { kind: "string"; text: string; at: number }
   | { kind: "punct"; text: "(" | ")" | "[" | "]"; at: number };
 
-// Attribute paths include URNs ("urn:...:2.0:User:department"), dots and $ref.
-const WORD = /[A-Za-z0-9_$:.\-+]/;
+// Attribute paths include URNs ("urn:...:2.0:User:department"), dots and $ref; unquoted values
+// include dateTimes ("2020-01-01T00:00:00Z") and e-mail addresses.
+const WORD = /[A-Za-z0-9_$:.\-+@]/;
 
 function tokenize(input: string, scimType: ScimType): Token[] {
   const tokens: Token[] = [];
@@ -182,7 +184,7 @@ class Parser {
     if (op === "pr") {
       comparison = { op: "pr", path: sub ? { attr: sub } : target };
     } else if (COMPARE_OPS.has(op)) {
-      comparison = { op: op as CompareOp, path: sub ? { attr: sub } : target, value: this.parseValue() };
+      comparison = { op: op as CompareOp, path: sub ? { attr: sub } : target, ...this.parseValue() };
     } else {
       this.pos--;
       this.fail(`unknown operator '${opToken.text}'`);
@@ -191,18 +193,26 @@ class Parser {
     return filter ? { op: "has", path, filter: { op: "and", left: filter, right: comparison } } : comparison;
   }
 
-  private parseValue(): CompValue {
+  /**
+   * RFC 7644 values are JSON literals. Microsoft's reference server also takes unquoted words
+   * (`userName sw O`, `meta.created gt 2020-01-01T00:00:00Z`); such a word is kept as written in
+   * `unquoted`, and whether it fits the attribute's type is the compiler's decision.
+   */
+  private parseValue(): { value: CompValue; unquoted?: string } {
     const token = this.peek();
     if (!token || token.kind === "punct") this.fail("expected a value");
-    this.pos++;
-    if (token.kind === "string") return token.text;
+    if (token.kind === "string") {
+      this.pos++;
+      return { value: token.text };
+    }
     const text = token.text.toLowerCase();
-    if (text === "true") return true;
-    if (text === "false") return false;
-    if (text === "null") return null;
-    if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(token.text)) return Number(token.text);
-    this.pos--;
-    this.fail(`'${token.text}' is not a valid value (strings need double quotes)`);
+    if (LOGICAL_OPS.has(text)) this.fail(`expected a value, found the operator '${token.text}' (quote it to mean the word)`);
+    this.pos++;
+    if (text === "null") return { value: null };
+    const unquoted = token.text;
+    if (text === "true" || text === "false") return { value: text === "true", unquoted };
+    if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(unquoted)) return { value: Number(unquoted), unquoted };
+    return { value: unquoted, unquoted };
   }
 }
 

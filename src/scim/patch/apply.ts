@@ -42,7 +42,7 @@ function undeclaredUrn(path: PatchPath, type: ResourceTypeDef): boolean {
 }
 
 // A path that is a whole schema URN ("urn:...:enterprise:2.0:User") addresses all of its attributes.
-function schemaOfPath(path: PatchPath, type: ResourceTypeDef): string | undefined {
+export function schemaOfPath(path: PatchPath, type: ResourceTypeDef): string | undefined {
   if (!path.path.uri || path.path.sub || path.filter || path.sub) return undefined;
   const urn = `${path.path.uri}:${path.path.attr}`.toLowerCase();
   return [type.schema, ...type.extensions.map((e) => e.schema)].find((s) => s.id.toLowerCase() === urn)?.id;

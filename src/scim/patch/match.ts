@@ -1,6 +1,7 @@
 import { canonicalDateTime } from "../datetime.ts";
 import { badRequest } from "../errors.ts";
 import type { AttrPath, CompareOp, CompValue, Filter } from "../filter/ast.ts";
+import { literalFor } from "../filter/value.ts";
 import { type AttributeDef, findAttribute } from "../schema/attribute.ts";
 import { getKey, isObject, toBoolean } from "./values.ts";
 
@@ -23,9 +24,10 @@ export function matchesFilter(filter: Filter, element: Record<string, unknown>, 
       const actual = lookup(element, filter.path);
       const def = lookupDef(subAttributes, filter.path);
       const values = Array.isArray(actual) ? actual : [actual];
+      const expected = literalFor(def, filter);
       return filter.op === "ne"
-        ? !values.some((v) => compare("eq", v, filter.value, def))
-        : values.some((v) => compare(filter.op, v, filter.value, def));
+        ? !values.some((v) => compare("eq", v, expected, def))
+        : values.some((v) => compare(filter.op, v, expected, def));
     }
   }
 }

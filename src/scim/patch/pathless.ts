@@ -8,6 +8,8 @@ import { isObject } from "./values.ts";
 export interface Assignment {
   target: Target;
   value: unknown;
+  /** Where `value` sits in the operation's value: its key, or a schema URN key and the key inside. */
+  keys: string[];
 }
 
 /**
@@ -28,19 +30,19 @@ export function expandPathless(value: unknown, type: ResourceTypeDef): Assignmen
       if (!isObject(item)) continue;
       for (const [name, inner] of Object.entries(item)) {
         const path = parseKey(name);
-        if (path && !path.uri) assign(assignments, type, { ...path, uri: schemaId }, inner);
+        if (path && !path.uri) assign(assignments, type, { ...path, uri: schemaId }, inner, [key, name]);
       }
       continue;
     }
     const path = parseKey(key);
-    if (path) assign(assignments, type, path, item);
+    if (path) assign(assignments, type, path, item, [key]);
   }
   return assignments;
 }
 
-function assign(assignments: Assignment[], type: ResourceTypeDef, path: AttrPath, value: unknown): void {
+function assign(assignments: Assignment[], type: ResourceTypeDef, path: AttrPath, value: unknown, keys: string[]): void {
   const target = lookupTarget(type, { path });
-  if (target && !isReadOnly(target)) assignments.push({ target, value });
+  if (target && !isReadOnly(target)) assignments.push({ target, value, keys });
 }
 
 function parseKey(key: string): AttrPath | undefined {
