@@ -57,6 +57,10 @@ export const listSchemas = (tenant: string) => [
 export const removeSchema = (tenant: string, urn: string) => [
   tenantExists(tenant),
   `DELETE FROM tenant_schemas WHERE tenant_id = ${tenantLit(tenant)} AND lower(urn) = lower(${textLit(urn)}) RETURNING urn`,
+  // Its unique attributes' values (src/db/unique-values.ts), which would otherwise hold those values
+  // against a later extension of the same URN.
+  `DELETE FROM unique_values WHERE tenant_id = ${tenantLit(tenant)}
+   AND substr(attribute, 1, length(${textLit(urn)}) + 1) = lower(${textLit(urn)}) || ':'`,
 ];
 
 /**

@@ -30,7 +30,7 @@ export interface ListQuery {
 /** Where a list query names its tenant: bound per request, so one statement serves every tenant. */
 export const TENANT = sql.placeholder("tenantId");
 
-type Statement = Parameters<Database["batch"]>[0][number];
+export type Statement = Parameters<Database["batch"]>[0][number];
 
 /** One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). */
 export function runBatch(db: Database, statements: readonly Statement[]) {

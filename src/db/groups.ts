@@ -8,6 +8,7 @@ import type { ScimData } from "../scim/validate.ts";
 import { withinStatementLimits } from "./budget.ts";
 import { type Database, type ListQuery, listPage, TENANT, totalOver } from "./client.ts";
 import { groupMembers, groups, users } from "./schema.ts";
+import { dropUniqueValues } from "./unique-values.ts";
 
 // Tenant-scoped queries and write statements for Groups and their member rows.
 
@@ -225,5 +226,6 @@ export function deleteGroupStatements(db: Database, tenantId: string, id: string
     db.delete(groups).where(byId(tenantId, id)).returning({ id: groups.id }),
     removeMembersWhere(db, tenantId, id, undefined),
     leaveAllGroupsStatement(db, tenantId, id),
+    dropUniqueValues(db, tenantId, "Group", id),
   ] as const;
 }

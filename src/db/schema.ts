@@ -167,6 +167,26 @@ export const tenantSchemas = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.urn] })],
 );
 
+// The values of a tenant's extension attributes declared unique (uniqueness "server"), one row per
+// value: the primary key refuses a value another resource holds, inside the write's own batch, so
+// checking costs no read and concurrent writers cannot both win. attribute is "{urn}:{name}" in lower
+// case; value is lower-cased for caseExact=false strings. Written by src/db/unique-values.ts.
+export const uniqueValues = sqliteTable(
+  "unique_values",
+  {
+    tenantId: text("tenant_id").notNull(),
+    resourceType: text("resource_type", { enum: ["User", "Group"] }).notNull(),
+    attribute: text("attribute").notNull(),
+    value: text("value").notNull(),
+    resourceId: text("resource_id").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.resourceType, t.attribute, t.value] }),
+    // A resource's rows, replaced on each write of it and dropped when it goes.
+    index("unique_values_tenant_resource").on(t.tenantId, t.resourceType, t.resourceId),
+  ],
+);
+
 // Per-tenant provisioning policy; a missing row means the defaults.
 export const tenantSettings = sqliteTable("tenant_settings", {
   tenantId: text("tenant_id").primaryKey(),

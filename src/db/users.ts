@@ -1,12 +1,13 @@
-import { and, asc, count, eq, getTableColumns, isNotNull, isNull, type Placeholder, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, isNotNull, isNull, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { Membership, StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { type Database, type ListQuery, listPage, TENANT, totalOver } from "./client.ts";
+import { type Statement, type Database, type ListQuery, listPage, runBatch, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { prepared } from "./prepared.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
+import { dropUniqueValues } from "./unique-values.ts";
 
 // Tenant-scoped queries and write statements for Users. Every function takes the tenant first.
 
@@ -71,8 +72,15 @@ const param = sql.placeholder;
 
 // A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
 const liveIn = (tenant: string | Placeholder) => and(eq(users.tenantId, tenant), isNull(users.deletedAt));
+
+/** Where a write statement's values come from: placeholders of a prepared statement, or values bound in a batch. */
+type Values = (name: string) => SQL;
 // A placeholder as an SQL value: what insert values and update sets accept.
-const bound = (name: string) => sql`${param(name)}`;
+const bound: Values = (name) => sql`${param(name)}`;
+const given =
+  (values: Record<string, unknown>): Values =>
+  (name) =>
+    sql`${values[name]}`;
 
 const findUserStatement = (db: Database) =>
   db
@@ -133,30 +141,38 @@ function columnsOf(data: ScimData, json: string) {
   };
 }
 
-const dataColumns = {
-  userName: bound("userName"),
-  externalId: bound("externalId"),
-  displayName: bound("displayName"),
-  active: bound("active"),
-  data: bound("data"),
-  lastModified: bound("lastModified"),
-  version: bound("version"),
-};
+const dataColumns = (v: Values) => ({
+  userName: v("userName"),
+  externalId: v("externalId"),
+  displayName: v("displayName"),
+  active: v("active"),
+  data: v("data"),
+  lastModified: v("lastModified"),
+  version: v("version"),
+});
 
-const insertUserStatement = (db: Database) =>
-  db
-    .insert(users)
-    .values({
-      tenantId: bound("tenantId"),
-      id: bound("id"),
-      passwordHash: bound("passwordHash"),
-      created: bound("created"),
-      ...dataColumns,
-    })
-    .prepare();
+const insertUserQuery = (db: Database, v: Values) =>
+  db.insert(users).values({
+    tenantId: v("tenantId"),
+    id: v("id"),
+    passwordHash: v("passwordHash"),
+    created: v("created"),
+    ...dataColumns(v),
+  });
 
-export function insertUser(db: Database, tenantId: string, user: StoredResource, passwordHash: string | null, json: string) {
-  return prepared(db, "insertUser", insertUserStatement).run({
+/**
+ * Inserts the user; with `alongside` statements (its unique values), all in one atomic batch. Alone,
+ * the statement prepared once per isolate serves, as on every write of a tenant without them.
+ */
+export async function insertUser(
+  db: Database,
+  tenantId: string,
+  user: StoredResource,
+  passwordHash: string | null,
+  json: string,
+  alongside: readonly Statement[] = [],
+) {
+  const values = {
     tenantId,
     id: user.id,
     passwordHash,
@@ -164,23 +180,24 @@ export function insertUser(db: Database, tenantId: string, user: StoredResource,
     lastModified: user.lastModified,
     version: user.version,
     ...columnsOf(user.data, json),
-  });
+  };
+  if (alongside.length > 0) await runBatch(db, [insertUserQuery(db, given(values)), ...alongside]);
+  else await prepared(db, "insertUser", (d) => insertUserQuery(d, bound).prepare()).run(values);
 }
 
 // Clearing deleted_at makes the same statement restore a soft-deleted user that Entra re-creates.
 // It answers with the user's groups, so a PATCH response needs no read after it.
-const updateUserStatement = (withPassword: boolean) => (db: Database) =>
+const updateUserQuery = (db: Database, v: Values, withPassword: boolean) =>
   db
     .update(users)
-    .set({ ...dataColumns, ...(withPassword ? { passwordHash: bound("passwordHash") } : {}), deletedAt: null })
-    .where(and(eq(users.tenantId, param("tenantId")), eq(users.id, param("id")), eq(users.version, param("expectedVersion"))))
-    .returning({ memberships: membershipsJson })
-    .prepare();
+    .set({ ...dataColumns(v), ...(withPassword ? { passwordHash: v("passwordHash") } : {}), deletedAt: null })
+    .where(and(eq(users.tenantId, v("tenantId")), eq(users.id, v("id")), eq(users.version, v("expectedVersion"))))
+    .returning({ memberships: membershipsJson });
 
 /**
  * Writes `user` over the version `expectedVersion` of its row, and returns the user's groups; or
  * undefined when the row is no longer at that version (or gone): nothing was written then.
- * `passwordHash` undefined: the password stays as it is.
+ * `passwordHash` undefined: the password stays as it is. `alongside`: as for insertUser.
  */
 export async function updateUser(
   db: Database,
@@ -189,9 +206,10 @@ export async function updateUser(
   passwordHash: string | null | undefined,
   json: string,
   expectedVersion: number,
+  alongside: readonly Statement[] = [],
 ): Promise<Membership[] | undefined> {
   const withPassword = passwordHash !== undefined;
-  const [row] = await prepared(db, withPassword ? "updateUserPassword" : "updateUser", updateUserStatement(withPassword)).all({
+  const values = {
     tenantId,
     id: user.id,
     expectedVersion,
@@ -199,7 +217,13 @@ export async function updateUser(
     version: user.version,
     ...(withPassword ? { passwordHash } : {}),
     ...columnsOf(user.data, json),
-  });
+  };
+  const [row] =
+    alongside.length > 0
+      ? ((await runBatch(db, [updateUserQuery(db, given(values), withPassword), ...alongside]))[0] as { memberships: string | null }[])
+      : await prepared(db, withPassword ? "updateUserPassword" : "updateUser", (d) =>
+          updateUserQuery(d, bound, withPassword).prepare(),
+        ).all(values);
   return row && (row.memberships ? JSON.parse(row.memberships) : []);
 }
 
@@ -210,6 +234,7 @@ export function deleteUserStatements(db: Database, tenantId: string, id: string)
       .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
       .returning({ id: users.id }),
     leaveAllGroupsStatement(db, tenantId, id),
+    dropUniqueValues(db, tenantId, "User", id),
   ] as const;
 }
 
@@ -241,5 +266,7 @@ export function softDeleteUserStatements(db: Database, tenantId: string, user: S
       .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id), isNull(users.deletedAt)))
       .returning({ id: users.id }),
     leaveAllGroupsStatement(db, tenantId, user.id),
+    // Hidden from SCIM, so its unique values are free for others; a restoring re-create writes them anew.
+    dropUniqueValues(db, tenantId, "User", user.id),
   ] as const;
 }

@@ -9,7 +9,9 @@ import {
   removeMemberStatements,
   updateGroupStatement,
 } from "../db/groups.ts";
+import { uniqueValueStatements } from "../db/unique-values.ts";
 import { badRequest, notFound } from "../scim/errors.ts";
+import { keepImmutable } from "../scim/immutable.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
@@ -60,18 +62,19 @@ async function load(db: Database, tenantId: string, groupId: string, ids: string
 const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) =>
   [...new Set(refs.map((r) => r.value))].sort().map((id) => rows.get(id) as MemberRow);
 
-/** Without members, a create is its insert alone: there is nothing to check before it. */
-export async function createGroup({ db, tenant: tenantId }: WriteContext, input: ScimData): Promise<StoredResource> {
+/** Without members, a create is its insert (and its unique values) alone: there is nothing to check before it. */
+export async function createGroup({ db, tenant: tenantId, type }: WriteContext, input: ScimData): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const now = new Date().toISOString();
   const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
+  const unique = uniqueValueStatements(db, tenantId, type, group.id, group.version);
   if (members.length === 0) {
-    await insertGroupStatement(db, tenantId, group);
+    await runBatch(db, [insertGroupStatement(db, tenantId, group), ...unique]);
     return { ...group, members: [] };
   }
   const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
   const written = rowsFor(members, rows);
-  await runBatch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, written)]);
+  await runBatch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, written), ...unique]);
   return { ...group, members: written };
 }
 
@@ -84,19 +87,20 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
 
 /** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
 export async function replaceGroup(
-  { db, tenant: tenantId }: WriteContext,
+  { db, tenant: tenantId, type }: WriteContext,
   id: string,
   input: ScimData,
   ifMatch?: string,
 ): Promise<StoredResource> {
   const { data, members } = withoutMembers(input);
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
-  const group = next(current, data);
+  const group = next(current, keepImmutable(type, current.data, data));
   const written = rowsFor(members, rows);
   await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     removeMembersWhere(db, tenantId, id, undefined),
     ...addMemberStatements(db, tenantId, id, written),
+    ...uniqueValueStatements(db, tenantId, type, id, group.version),
   ]);
   return { ...group, members: written };
 }
@@ -133,6 +137,7 @@ export async function patchGroup(
   await runBatch(db, [
     updateGroupStatement(db, tenantId, group),
     ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
+    ...(attributeOps.length ? uniqueValueStatements(db, tenantId, type, id, group.version) : []),
   ]);
   return group;
 }

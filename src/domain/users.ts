@@ -1,6 +1,8 @@
+import { isUniqueValueViolation, uniqueValueStatements } from "../db/unique-values.ts";
 import { deleteUserStatements, findDeletedByUserName, findUser, insertUser, softDeleteUserStatements, updateUser } from "../db/users.ts";
 import { hashPassword } from "../lib/crypto.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
+import { keepImmutable } from "../scim/immutable.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { StoredResource } from "../scim/serialize.ts";
@@ -24,8 +26,14 @@ async function separatePassword(ctx: WriteContext, data: ScimData): Promise<{ da
   return { data: rest, passwordHash: ctx.hashedPasswords.includes(password) ? password : await hashPassword(password) };
 }
 
+// The userName index objecting. unique_values objecting (extension attributes) is left for the
+// writer to report (domain/unique.ts).
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
+  return (
+    error instanceof Error &&
+    /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`) &&
+    !isUniqueValueViolation(error)
+  );
 }
 
 const taken = (userName: unknown) => new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
@@ -42,9 +50,17 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
   const now = new Date().toISOString();
   const user: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
   const json = JSON.stringify(data);
-  // The unique index on (tenant, lower(userName)) decides uniqueness: no read unless it objects.
+  // The unique index on (tenant, lower(userName)), and unique_values for unique extension
+  // attributes, decide uniqueness: no read unless they object.
   try {
-    await insertUser(ctx.db, ctx.tenant, user, passwordHash ?? null, json);
+    await insertUser(
+      ctx.db,
+      ctx.tenant,
+      user,
+      passwordHash ?? null,
+      json,
+      uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
+    );
     ctx.recentUsers.remember(user, json);
     return user;
   } catch (error) {
@@ -74,7 +90,8 @@ async function store(ctx: WriteContext, current: StoredResource, input: ScimData
   const json = JSON.stringify(data);
   let memberships;
   try {
-    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version);
+    const unique = uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version);
+    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version, unique);
   } catch (error) {
     if (isUniqueViolation(error)) throw taken(data.userName);
     throw error;
@@ -103,7 +120,7 @@ async function rewrite(ctx: WriteContext, id: string, ifMatch: string | undefine
 }
 
 export function replaceUser(ctx: WriteContext, id: string, input: ScimData, ifMatch?: string) {
-  return rewrite(ctx, id, ifMatch, () => input);
+  return rewrite(ctx, id, ifMatch, (current) => keepImmutable(ctx.type, current.data, input));
 }
 
 export function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string) {

@@ -3,6 +3,7 @@ import { database, type Database } from "../db/client.ts";
 import type { WriteContext, WritePolicy } from "../domain/context.ts";
 import { recentWrites } from "../domain/recent.ts";
 import { domains, type ResourceDomain } from "../domain/resources.ts";
+import { keepingValuesUnique } from "../domain/unique.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { ScimData } from "../scim/validate.ts";
@@ -53,7 +54,7 @@ export class TenantWriter extends DurableObject<Env> {
       recentUsers: this.recentUsers,
       hashedPasswords,
     };
-    const run = this.tail.then(() => capture(() => work(domain, ctx)));
+    const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
     this.tail = run.catch(() => undefined);
     return run;
   }

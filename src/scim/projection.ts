@@ -1,5 +1,6 @@
 import { parseAttrPath } from "./filter/parse.ts";
 import { type AttributeDef, findAttribute } from "./schema/attribute.ts";
+import { commonAttributes } from "./schema/common.ts";
 import { resolveAttribute, type ResourceTypeDef } from "./schema/resource-type.ts";
 import type { ScimData } from "./validate.ts";
 
@@ -47,8 +48,6 @@ function selectorOf(type: ResourceTypeDef, text: string): Selector | undefined {
   return { key: resolved.attribute.name, sub };
 }
 
-const isReturnedAlways = (def: AttributeDef | undefined) => def?.returned === "always";
-
 function pick(value: unknown, sub: string | undefined): unknown {
   if (!sub) return value;
   const take = (v: unknown) => {
@@ -89,8 +88,30 @@ const never = (def: AttributeDef) => def.returned === "never";
 // RFC 7643 §7: "request" attributes are returned only when named in `attributes`.
 const unlessRequested = (def: AttributeDef) => def.returned === "never" || def.returned === "request";
 
+// RFC 7643 §7: "always" attributes (id, and any a tenant's extension declares so) are in every
+// response, whatever attributes or excludedAttributes say.
+function withReturnedAlways(out: ScimData, full: ScimData, type: ResourceTypeDef): ScimData {
+  for (const def of [...commonAttributes, ...type.schema.attributes]) {
+    if (def.returned === "always" && full[def.name] !== undefined) out[def.name] = full[def.name];
+  }
+  for (const { schema } of type.extensions) {
+    const bag = full[schema.id] as ScimData | undefined;
+    if (!bag) continue;
+    for (const def of schema.attributes) {
+      if (def.returned === "always" && bag[def.name] !== undefined) {
+        out[schema.id] = { ...(out[schema.id] as ScimData | undefined), [def.name]: bag[def.name] };
+      }
+    }
+  }
+  return out;
+}
+
 /** Unknown names are ignored: a client asking for an attribute we don't have gets nothing for it. */
 export function project(full: ScimData, projection: Projection, type: ResourceTypeDef): ScimData {
+  return withReturnedAlways(projected(full, projection, type), full, type);
+}
+
+function projected(full: ScimData, projection: Projection, type: ResourceTypeDef): ScimData {
   const { attributes, excludedAttributes } = projection;
   if (attributes?.length) {
     const source = withoutAttributes(full, type, never);
@@ -115,8 +136,6 @@ export function project(full: ScimData, projection: Projection, type: ResourceTy
     for (const text of excludedAttributes) {
       const s = selectorOf(type, text);
       if (!s || out[s.key] === undefined) continue;
-      const def = findAttribute(type.schema.attributes, s.key);
-      if (s.key === "id" || isReturnedAlways(def)) continue;
       if (s.attr) {
         const bag = { ...(out[s.key] as ScimData) };
         if (s.sub) bag[s.attr] = omit(bag[s.attr], s.sub);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { memoized } from "../lib/memo.ts";
+import { canonicalDateTime } from "./datetime.ts";
 import { parseAttrPath } from "./filter/parse.ts";
 import { badRequest } from "./errors.ts";
 import { isObject } from "./json.ts";
@@ -78,7 +79,12 @@ function valueSchema(def: AttributeDef): z.ZodType {
           .transform(Number),
       ]);
     case "dateTime":
-      return z.string().refine((v) => !Number.isNaN(Date.parse(v)), "expected an xsd:dateTime");
+      // Stored canonical, so SQL filters and the PATCH matcher compare instants as text (datetime.ts).
+      return z.string().transform((v, ctx) => {
+        const canonical = canonicalDateTime(v);
+        if (canonical === undefined) ctx.issues.push({ code: "custom", message: "expected an xsd:dateTime", input: v });
+        return canonical;
+      });
     case "complex":
       return complexSchema(def);
   }
@@ -207,5 +213,21 @@ export function parseResource(input: unknown, type: ResourceTypeDef): ScimData {
   for (const def of type.schema.attributes) {
     if (def.required && isEmpty(data[def.name])) throw badRequest("invalidValue", `${def.name} is required`);
   }
+  checkRequiredExtensions(data, type);
   return data;
+}
+
+// RFC 7643 §3.3: a resource MUST include a required extension and that extension's required
+// attributes; an optional extension, once included, carries its required attributes too. A
+// required attribute the client cannot write (readOnly) is not the client's to send.
+function checkRequiredExtensions(data: ScimData, type: ResourceTypeDef): void {
+  for (const { schema, required } of type.extensions) {
+    const values = data[schema.id] as ScimData | undefined;
+    if (!values) {
+      if (required) throw badRequest("invalidValue", `the extension ${schema.id} is required`);
+      continue;
+    }
+    const missing = schema.attributes.find((a) => a.required && writable(a) && isEmpty(values[a.name]));
+    if (missing) throw badRequest("invalidValue", `${schema.id}:${missing.name} is required`);
+  }
 }

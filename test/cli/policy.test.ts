@@ -115,6 +115,23 @@ describe("schema, domains and settings commands", () => {
     expect((await scim("skill", token, "/Groups")).status).toBe(200);
   }, 180_000);
 
+  test("an attribute declared unique refuses a held value until the schema is removed", async () => {
+    const { token } = await cli("create", "uniq");
+    const HR = "urn:scim:hr:User";
+    const add = () => cli("schema", "add", "uniq", HR, "--attr", "EmployeeId:string:unique");
+    expect((await add()).attributes[0]).toMatchObject({ name: "EmployeeId", uniqueness: "server" });
+    const post = (userName: string) => scim("uniq", token, "/Users", { method: "POST", body: { userName, [HR]: { EmployeeId: "E1" } } });
+    expect((await post("a")).status).toBe(201);
+    const dup = await post("b");
+    expect(dup.status).toBe(409);
+    expect(dup.body.scimType).toBe("uniqueness");
+    // Removing the extension forgets which values were held; adding it again checks only values
+    // written from then on (a's stored E1 is not re-indexed until a is written).
+    await cli("schema", "remove", "uniq", HR);
+    await add();
+    expect((await post("b")).status).toBe(201);
+  }, 180_000);
+
   test("clear errors and non-zero exits", async () => {
     expect(await failing("schema", "list", "nosuch")).toMatch(/unknown tenant "nosuch"/);
     expect(await failing("domains", "set", "nosuch", "contoso.com")).toMatch(/unknown tenant/);

@@ -2,7 +2,7 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_CREDENTIALS, createClient, randomAddress } from "../helpers/oauth.ts";
 import { type RoundTrips, roundTripsOf, serve } from "../helpers/round-trips.ts";
-import { createTenant, entraUser, PATCH_OP, q, setSettings, type Tenant } from "../helpers/scim-client.ts";
+import { addExtension, createTenant, entraUser, PATCH_OP, q, setSettings, type Tenant } from "../helpers/scim-client.ts";
 import { seedMembers } from "../helpers/seed.ts";
 
 // Round trips per request kind, asserted exactly (README: Round-trip budgets). Deployed, each D1 call
@@ -71,6 +71,8 @@ const BUDGETS: Record<string, RoundTrips> = {
   "userName match": { d1: 1, rpc: 0 },
   "list page of users (count=100)": { d1: 1, rpc: 0 },
   "POST /Users": { d1: 1, rpc: 1 },
+  "POST /Users (tenant with a unique extension attribute)": { d1: 1, rpc: 1 },
+  "PATCH /Users (tenant with a unique extension attribute, writer warm)": { d1: 1, rpc: 1 },
   "PATCH /Users (writer warm)": { d1: 1, rpc: 1 },
   "PATCH /Users (writer cold)": { d1: 2, rpc: 1 },
   "PUT /Users": { d1: 2, rpc: 1 },
@@ -108,6 +110,27 @@ describe("round trips per request kind", () => {
   row("userName match", () => measure(200, () => caller.send("GET", `/Users?filter=${q('userName eq "alice@contoso.com"')}`)));
   row("list page of users (count=100)", () => measure(200, () => caller.send("GET", "/Users?startIndex=1&count=100")));
   row("POST /Users", () => measure(201, () => caller.send("POST", "/Users", entraUser("bob@contoso.com"))));
+
+  // The unique values ride in the user write's batch (src/db/unique-values.ts): still one D1 call.
+  const HR = "urn:scim:hr:User";
+  const uniqueTenant = async () => {
+    const tenant = await createTenant("rtuniq");
+    await addExtension(tenant.name, HR, [{ name: "EmployeeId", type: "string", uniqueness: "server" }]);
+    const unique = callerFor(tenant);
+    expect((await unique.send("GET", "/ServiceProviderConfig")).status).toBe(200);
+    return unique;
+  };
+  row("POST /Users (tenant with a unique extension attribute)", async () => {
+    const unique = await uniqueTenant();
+    return measure(201, () => unique.send("POST", "/Users", entraUser("u1@contoso.com", { [HR]: { EmployeeId: "E1" } })));
+  });
+  row("PATCH /Users (tenant with a unique extension attribute, writer warm)", async () => {
+    const unique = await uniqueTenant();
+    const created = await unique.send("POST", "/Users", entraUser("u2@contoso.com", { [HR]: { EmployeeId: "E2" } }));
+    return measure(200, () =>
+      unique.send("PATCH", `/Users/${created.body.id}`, patch({ op: "Replace", path: `${HR}:EmployeeId`, value: "E3" })),
+    );
+  });
 
   row("PATCH /Users (writer warm)", async () => {
     const id = await createUser(caller, "warm@contoso.com");

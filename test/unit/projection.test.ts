@@ -15,7 +15,12 @@ const type: ResourceTypeDef = {
         id: EXT,
         name: "Test",
         description: "returned kinds",
-        attributes: [string("shown"), string("onRequest", { returned: "request" }), string("secret", { returned: "never" })],
+        attributes: [
+          string("shown"),
+          string("onRequest", { returned: "request" }),
+          string("secret", { returned: "never" }),
+          string("badge", { returned: "always" }),
+        ],
       },
     },
   ],
@@ -25,23 +30,35 @@ const resource = {
   schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", EXT],
   id: "u1",
   userName: "a",
-  [EXT]: { shown: "1", onRequest: "2", secret: "3" },
+  [EXT]: { shown: "1", onRequest: "2", secret: "3", badge: "4" },
   meta: { resourceType: "User" },
 };
 
 describe("project honours returned", () => {
   it("hides request and never attributes by default and under excludedAttributes", () => {
-    expect(project(resource, parseProjection(), type)[EXT]).toEqual({ shown: "1" });
-    expect(project(resource, parseProjection(undefined, "userName"), type)[EXT]).toEqual({ shown: "1" });
+    expect(project(resource, parseProjection(), type)[EXT]).toEqual({ shown: "1", badge: "4" });
+    expect(project(resource, parseProjection(undefined, "userName"), type)[EXT]).toEqual({ shown: "1", badge: "4" });
   });
 
   it("returns a request attribute when named, never a never attribute", () => {
     const named = project(resource, parseProjection(`${EXT}:onRequest,${EXT}:secret,userName`), type);
-    expect(named).toEqual({ schemas: resource.schemas, id: "u1", userName: "a", [EXT]: { onRequest: "2" } });
+    expect(named).toEqual({ schemas: resource.schemas, id: "u1", userName: "a", [EXT]: { onRequest: "2", badge: "4" } });
   });
 
   it("always returns id, even when excluded", () => {
     expect(project(resource, parseProjection(undefined, "id,userName"), type).id).toBe("u1");
+  });
+
+  it("returns an always attribute whatever attributes or excludedAttributes say", () => {
+    expect(project(resource, parseProjection("userName"), type)).toEqual({
+      schemas: resource.schemas,
+      id: "u1",
+      userName: "a",
+      [EXT]: { badge: "4" },
+    });
+    expect(project(resource, parseProjection(`${EXT}:shown`), type)[EXT]).toEqual({ shown: "1", badge: "4" });
+    expect(project(resource, parseProjection(undefined, `${EXT}:badge`), type)[EXT]).toEqual({ shown: "1", badge: "4" });
+    expect(project(resource, parseProjection(undefined, EXT), type)[EXT]).toEqual({ badge: "4" });
   });
 });
 
@@ -64,6 +81,7 @@ describe("value filters in attributes", () => {
       schemas: user.schemas,
       id: "u1",
       emails: user.emails,
+      [EXT]: { badge: "4" },
     });
     expect(project(user, parseProjection('emails[type eq "work"].value'), type).emails).toEqual([
       { value: "a@work.com" },

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { canonicalDateTime } from "../datetime.ts";
 import { badRequest } from "../errors.ts";
 import type { AttributeDef } from "../schema/attribute.ts";
 import { type ResolvedAttribute, resolveAttribute, type ResourceTypeDef } from "../schema/resource-type.ts";
@@ -218,11 +219,9 @@ function literal(def: AttributeDef, value: CompValue, op: CompareOp): unknown {
     case "decimal":
       if (typeof value !== "number") fail(`${def.name} is a number: compare it with a number`);
       return value;
-    case "dateTime": {
-      const time = typeof value === "string" ? Date.parse(value) : Number.NaN;
-      if (Number.isNaN(time)) fail(`${def.name} is a dateTime: compare it with a quoted xsd:dateTime`);
-      return new Date(time).toISOString();
-    }
+    case "dateTime":
+      // The stored form (datetime.ts): text comparison is then comparison by instant.
+      return canonicalDateTime(value) ?? fail(`${def.name} is a dateTime: compare it with a quoted xsd:dateTime`);
     case "complex":
       return fail(`${def.name} is complex: name a sub-attribute`);
     default:

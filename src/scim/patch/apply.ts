@@ -57,8 +57,8 @@ function applyToSchema(data: JsonObject, op: PatchOp, type: ResourceTypeDef, sch
   }
   const extension = type.extensions.find((e) => e.schema.id === schemaId);
   if (!extension) throw badRequest("invalidPath", "the core schema cannot be removed as a whole");
-  const required = extension.schema.attributes.find((a) => a.required);
-  if (extension.required || required) throw badRequest("mutability", `${schemaId} has required attributes`);
+  // RFC 7643 §3.3: only a required extension must stay; an optional one goes with its required attributes.
+  if (extension.required) throw badRequest("mutability", `${schemaId} is required`);
   deleteKey(data, schemaId);
 }
 

@@ -1,3 +1,4 @@
+import { canonicalDateTime } from "../datetime.ts";
 import { badRequest } from "../errors.ts";
 import type { AttrPath, CompareOp, CompValue, Filter } from "../filter/ast.ts";
 import { literalFor } from "../filter/value.ts";
@@ -51,6 +52,7 @@ function isPresent(value: unknown): boolean {
 }
 
 function compare(op: CompareOp, actual: unknown, expected: CompValue, def: AttributeDef | undefined): boolean {
+  if (def?.type === "dateTime" && expected !== null) return compareDateTime(op, actual, expected, def);
   switch (op) {
     case "eq":
     case "ne":
@@ -77,6 +79,29 @@ function compare(op: CompareOp, actual: unknown, expected: CompValue, def: Attri
   }
 }
 
+// As the SQL compiler compares a dateTime: stored canonical text against the canonical literal
+// (datetime.ts), refusing the literals and operators it refuses.
+function compareDateTime(op: CompareOp, actual: unknown, expected: CompValue, def: AttributeDef): boolean {
+  if (op === "co" || op === "sw" || op === "ew") throw badRequest("invalidFilter", `${op} applies to strings, not to ${def.name}`);
+  const e = canonicalDateTime(expected);
+  if (e === undefined) throw badRequest("invalidFilter", `${def.name} is a dateTime: compare it with a quoted xsd:dateTime`);
+  const a = canonicalDateTime(actual);
+  if (a === undefined) return false;
+  switch (op) {
+    case "eq":
+    case "ne":
+      return a === e;
+    case "gt":
+      return a > e;
+    case "ge":
+      return a >= e;
+    case "lt":
+      return a < e;
+    case "le":
+      return a <= e;
+  }
+}
+
 function equals(actual: unknown, expected: CompValue, def: AttributeDef | undefined): boolean {
   if (expected === null) return actual === undefined || actual === null;
   // Entra writes booleans as "True"/"False" strings, in data and in filters alike.
@@ -88,10 +113,6 @@ function equals(actual: unknown, expected: CompValue, def: AttributeDef | undefi
     return actual !== null && actual !== "" && Number(actual) === Number(expected);
   }
   if (typeof actual !== "string") return false;
-  if (def?.type === "dateTime") {
-    const [a, e] = [Date.parse(actual), Date.parse(expected)];
-    if (!Number.isNaN(a) && !Number.isNaN(e)) return a === e;
-  }
   return def?.caseExact ? actual === expected : actual.toLowerCase() === expected.toLowerCase();
 }
 
@@ -101,10 +122,6 @@ function ordering(actual: unknown, expected: CompValue, def: AttributeDef | unde
     return Number.isNaN(a) ? undefined : a - expected;
   }
   if (typeof actual !== "string" || typeof expected !== "string") return undefined;
-  if (def?.type === "dateTime") {
-    const [a, e] = [Date.parse(actual), Date.parse(expected)];
-    if (!Number.isNaN(a) && !Number.isNaN(e)) return a - e;
-  }
   const [a, e] = def?.caseExact ? [actual, expected] : [actual.toLowerCase(), expected.toLowerCase()];
   return a < e ? -1 : a > e ? 1 : 0;
 }
