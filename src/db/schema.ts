@@ -196,5 +196,52 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   groupsEnabled: integer("groups_enabled", { mode: "boolean" }).notNull(),
   // SCIM requests per second this tenant may make; null = TENANT_RATE_LIMIT.
   rateLimitPerSecond: integer("rate_limit_per_second"),
+  // Days its change-feed events are kept; null = EVENT_RETENTION_DAYS.
+  eventRetentionDays: integer("event_retention_days"),
   updatedAt: text("updated_at").notNull(),
 });
+
+// The change feed (README: Change feed). A write's events go in the same atomic batch as the change,
+// numbered from the tenant's counter in that batch: in commit order, without gaps. The counter is a
+// row of its own, never max(seq) + 1 over events, so pruning every event never restarts the sequence;
+// the primary key (tenant_id, seq) makes a second writer's batch fail rather than fork the feed.
+export const tenantEventCounters = sqliteTable("tenant_event_counters", {
+  tenantId: text("tenant_id").primaryKey(),
+  lastSeq: integer("last_seq").notNull(),
+});
+
+export const events = sqliteTable(
+  "events",
+  {
+    tenantId: text("tenant_id").notNull(),
+    seq: integer("seq").notNull(),
+    // Unique and stable: a consumer's idempotency key (and a webhook's webhook-id).
+    id: text("id").notNull(),
+    type: text("type").notNull(),
+    // Commit time, ISO 8601.
+    time: text("time").notNull(),
+    resourceType: text("resource_type", { enum: ["User", "Group"] }).notNull(),
+    resourceId: text("resource_id").notNull(),
+    // JSON: the resource after the change (groups without members), or the member changed.
+    data: text("data").notNull(),
+    // JSON, on *.updated only: the old values of the top-level attributes that changed.
+    previous: text("previous"),
+    // JSON of the type's own flags ({"restored": true}, {"soft": false}), or null.
+    extra: text("extra"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.seq] }), index("events_tenant_time").on(t.tenantId, t.time)],
+);
+
+// Keys of the admin API (/admin/v1) for the SaaS product's backend: only the SHA-256 of a key is kept.
+export const adminKeys = sqliteTable(
+  "admin_keys",
+  {
+    id: text("id").primaryKey(),
+    keyHash: text("key_hash").notNull(),
+    // A tenant's id, or "*" for every tenant.
+    scope: text("scope").notNull(),
+    createdAt: text("created_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("admin_keys_key_hash").on(t.keyHash)],
+);
