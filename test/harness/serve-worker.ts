@@ -6,7 +6,7 @@ import { Agent, request } from "node:http";
 import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT, runWrangler } from "../../src/cli/wrangler.ts";
 
@@ -18,6 +18,11 @@ export interface ServeOptions {
   persistTo?: string;
   /** wrangler configuration file; default the project's wrangler.toml. */
   config?: string;
+  /**
+   * A module bundled in place of the configuration's `main` (as `wrangler deploy --dry-run <entry>`
+   * would), with the same bindings: a bench-only entry such as test/bench/workers/scim-edge.ts.
+   */
+  entry?: string;
   /** Overrides for [vars], e.g. TOKEN_CACHE_SECONDS "0" so a revoke shows on the next request. */
   vars?: Record<string, string>;
   /** 0 (default) picks a free port. */
@@ -52,6 +57,11 @@ export interface ServedWorker {
   tenantFetch(tenant: string, path: string, init?: TenantRequestInit): Promise<Response>;
   /** The Worker's own D1 and KV bindings, for seeding benchmark data without HTTP. */
   bindings(): Promise<{ db: D1Like; kv: KvLike }>;
+  /**
+   * Drops the Worker's Durable Object `className` named `name` from memory, as the platform evicts an
+   * idle object (Miniflare's eviction, which `evictDurableObject` of cloudflare:test also uses).
+   */
+  evictDurableObject(className: string, name: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -99,11 +109,15 @@ async function bundleExtra(entry: string, outfile: string) {
   await esbuild.build({ entryPoints: [entry], outfile, bundle: true, format: "esm", target: "es2022", logLevel: "error" });
 }
 
-/** The Worker exactly as `wrangler deploy` would upload it (one ES module graph in index.js). */
-async function bundle(outdir: string, config: string | undefined) {
-  const args = ["deploy", "--dry-run", "--outdir", outdir, ...(config ? ["--config", config] : [])];
+/**
+ * The Worker exactly as `wrangler deploy` would upload it (one ES module graph), and the name of its
+ * file: index.js for the configuration's `main`, named after `entry` (scim-edge.js) for another.
+ */
+async function bundle(outdir: string, config: string | undefined, entry: string | undefined): Promise<string> {
+  const args = ["deploy", "--dry-run", "--outdir", outdir, ...(config ? ["--config", config] : []), ...(entry ? [entry] : [])];
   const out = await runWrangler(args);
   if (out.code !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${out.stderr}\n${out.stdout}`);
+  return entry ? `${basename(entry, extname(entry))}.js` : "index.js";
 }
 
 export async function serveWorker(options: ServeOptions): Promise<ServedWorker> {
@@ -111,7 +125,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
   const persistTo = options.persistTo ?? join(PROJECT_ROOT, ".wrangler", "state");
   const scratch = await mkdtemp(join(tmpdir(), "scim-edge-serve-"));
   const outdir = join(scratch, "bundle");
-  await bundle(outdir, configPath);
+  const main = await bundle(outdir, configPath, options.entry);
 
   const { unstable_getMiniflareWorkerOptions, unstable_readConfig } = await import("wrangler");
   const { Miniflare, convertV4MiniflareOptions } = await importWranglersMiniflare();
@@ -149,7 +163,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
           name: config.name,
           bindings: { ...baseBindings, ...options.vars },
           modules: true,
-          scriptPath: join(outdir, "index.js"),
+          scriptPath: join(outdir, main),
           modulesRoot: outdir,
         },
         ...extraWorkers,
@@ -190,6 +204,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
         kv: (await mf.getKVNamespace("TOKENS")) as unknown as KvLike,
       };
     },
+    evictDurableObject: (className, name) => mf.unsafeEvictDurableObject(config.name ?? "", className, { name }),
     async dispose() {
       agent.destroy();
       await mf.dispose();
