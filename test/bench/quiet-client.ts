@@ -8,22 +8,24 @@
 // exponential gaps of the same mean (many over 60 ms) took the quiet tenant's p95 alone from 7 ms
 // to 12 ms, which would hide what a neighbour costs.
 //
-//   node quiet-client.ts <port> <tenant> <token> <samples> <interval> <seed>
+//   node quiet-client.ts <port | origin> <tenant> <token> <samples> <interval> <seed>
+//
+// A port is the local harness (127.0.0.1, the tenant in the Host header); an origin such as
+// https://scim.example.com is a deployment, reached at https://{tenant}.scim.example.com.
 
 import { Agent } from "node:http";
 import { httpFetch } from "../harness/serve-worker.ts";
 
-const [port, tenant, token, samples, interval, seed] = process.argv.slice(2);
+const [target, tenant, token, samples, interval, seed] = process.argv.slice(2);
 const agent = new Agent({ keepAlive: true });
+const deployment = /^https?:\/\//.test(target) ? new URL(target) : undefined;
 const match = (i: number) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "q-${1 + (i % 10000)}@bench.test"`)}`;
 
 async function get(path: string): Promise<number> {
-  const response = await httpFetch(agent, {
-    port: Number(port),
-    path,
-    host: `${tenant}.localhost:${port}`,
-    headers: { Authorization: `Bearer ${token}` },
-  });
+  const headers = { Authorization: `Bearer ${token}` };
+  const response = deployment
+    ? await fetch(`${deployment.protocol}//${tenant}.${deployment.host}${path}`, { headers })
+    : await httpFetch(agent, { port: Number(target), path, host: `${tenant}.localhost:${target}`, headers });
   await response.arrayBuffer();
   return response.status;
 }
