@@ -1,8 +1,9 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
-import { type FeedEvent, lastSeq, readEvents } from "../../src/events/read.ts";
+import { type FeedEvent, lastSeq, oldestRetainedSeq, readEvents } from "../../src/events/read.ts";
+import worker from "../../src/index.ts";
 import { roundTripsOf } from "../helpers/round-trips.ts";
 import { addExtension, createTenant, ENTERPRISE, entraUser, PATCH_OP, type ScimClient, setSettings } from "../helpers/scim-client.ts";
 import { seedMembers } from "../helpers/seed.ts";
@@ -503,4 +504,49 @@ describe("replaying the feed", () => {
       );
     });
   }
+});
+
+describe("retention", () => {
+  const DAY = 86_400_000;
+  /** Moves a tenant's events with seq in [from, to] `days` into the past. */
+  const age = (tenant: string, days: number, from = 1, to = Number.MAX_SAFE_INTEGER) =>
+    env.DB.prepare("UPDATE events SET time = ? WHERE tenant_id = ? AND seq BETWEEN ? AND ?")
+      .bind(new Date(Date.now() - days * DAY).toISOString(), tenant, from, to)
+      .run();
+
+  async function runCron() {
+    const ctx = createExecutionContext();
+    worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "0 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+
+  it("prunes events past EVENT_RETENTION_DAYS or the tenant's own retention, and seq goes on after all were pruned", async () => {
+    const standard = await createTenant();
+    const short = await createTenant();
+    const idle = await createTenant();
+    await setSettings(short.name, {});
+    await env.DB.prepare("UPDATE tenant_settings SET event_retention_days = 2 WHERE tenant_id = ?").bind(short.name).run();
+    for (const { client } of [standard, short, idle]) {
+      for (const n of [1, 2, 3]) await createUser(client, `r${n}@contoso.com`);
+    }
+    for (const { name } of [standard, short]) {
+      await age(name, 31, 1, 1);
+      await age(name, 5, 2, 2);
+    }
+    await age(idle.name, 100);
+
+    await runCron();
+    const seqs = async (tenant: string) => (await feed(tenant)).map((e) => e.seq);
+    // The deployment's 30 days: only the 31-day-old event goes.
+    expect(await seqs(standard.name)).toEqual([2, 3]);
+    expect(await oldestRetainedSeq(db, standard.name)).toBe(2);
+    // The tenant's own 2 days: the 5-day-old one goes too.
+    expect(await seqs(short.name)).toEqual([3]);
+    // Everything pruned: the counter stays, so the next event is 4, never 1 again.
+    expect(await seqs(idle.name)).toEqual([]);
+    expect(await lastSeq(db, idle.name)).toBe(3);
+    expect(await oldestRetainedSeq(db, idle.name)).toBe(4);
+    await createUser(idle.client, "r4@contoso.com");
+    expect(await seqs(idle.name)).toEqual([4]);
+  });
 });
