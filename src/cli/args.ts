@@ -70,8 +70,10 @@ Schema extensions and provisioning policy:
   domains set <tenant> [domain ...]   Users' userName and work emails must be in these domains;
                                       no domains = no restriction
   settings set <tenant> [--delete-mode hard|soft] [--groups on|off] [--rate-limit N|default]
+                    [--event-retention-days N|default]
                     What DELETE does (soft: deactivate and hide, a re-create restores), group
-                    provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT)
+                    provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT), days the
+                    change feed keeps events (default: EVENT_RETENTION_DAYS)
 
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
@@ -103,7 +105,7 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   schema list     [{"urn","resourceType","required","attributes","createdAt"}]
   schema remove   {"tenant","urn","removed"}
   domains set, settings set
-                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond"}
+                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays"}
   auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.

@@ -1,5 +1,6 @@
-import { type SQL, sql } from "drizzle-orm";
+import { fillPlaceholders, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { memoized } from "../lib/memo.ts";
 import { withinStatementLimits } from "./budget.ts";
 import { prepared } from "./prepared.ts";
@@ -32,9 +33,44 @@ export const TENANT = sql.placeholder("tenantId");
 
 export type Statement = Parameters<Database["batch"]>[0][number];
 
+type BuiltStatement = { sql: string; params: unknown[] };
+const built = (statement: Statement) => (statement as unknown as { toSQL(): BuiltStatement }).toSQL();
+
+// D1's error for a failed batch names no statement, so it is carried as drizzle carries a failed
+// query's: with the batch's SQL and without its bound values (lib/error-report.ts).
+function batchFailure(error: unknown, statements: readonly BuiltStatement[]): unknown {
+  if (!(error instanceof Error) || error instanceof DrizzleQueryError) return error;
+  return new DrizzleQueryError(statements.map((s) => s.sql).join("; "), [], error);
+}
+
 /** One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). */
-export function runBatch(db: Database, statements: readonly Statement[]) {
-  return db.batch(statements as unknown as [Statement, ...Statement[]]);
+export async function runBatch(db: Database, statements: readonly Statement[]) {
+  try {
+    return await db.batch(statements as unknown as [Statement, ...Statement[]]);
+  } catch (error) {
+    throw batchFailure(error, statements.map(built));
+  }
+}
+
+/**
+ * A write's batch whose SQL is built once per isolate (db/prepared.ts), with `sql.placeholder`s
+ * filled from `values` on each call, and `after`, built for the call, in the same atomic batch.
+ * Answers D1's own results: rows under their SQL column names.
+ */
+export async function runPreparedBatch(
+  db: Database,
+  name: string,
+  build: (db: Database) => readonly Statement[],
+  values: Record<string, unknown>,
+  after: readonly Statement[] = [],
+): Promise<D1Result[]> {
+  const statements = [...prepared(db, name, (d) => build(d).map(built)), ...after.map(built)];
+  const d1 = db.$client;
+  try {
+    return await d1.batch(statements.map(({ sql, params }) => d1.prepare(sql).bind(...fillPlaceholders(params, values))));
+  } catch (error) {
+    throw batchFailure(error, statements);
+  }
 }
 
 /** A list request's prepared statement, named for db/prepared.ts by its purpose and the query's shape. */

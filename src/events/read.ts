@@ -1,0 +1,100 @@
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { events, tenantEventCounters } from "../db/schema.ts";
+
+// The change feed as its readers see it (README: Change feed). Readers read D1, never the writer.
+
+export type EventType =
+  | "user.created"
+  | "user.updated"
+  | "user.deleted"
+  | "group.created"
+  | "group.updated"
+  | "group.deleted"
+  | "group.member_added"
+  | "group.member_removed";
+
+export const EVENT_TYPES: readonly EventType[] = [
+  "user.created",
+  "user.updated",
+  "user.deleted",
+  "group.created",
+  "group.updated",
+  "group.deleted",
+  "group.member_added",
+  "group.member_removed",
+];
+
+/** One event as served: the type's own flags ("soft", "restored") sit at the top level. */
+export interface FeedEvent {
+  seq: number;
+  id: string;
+  type: EventType;
+  time: string;
+  tenant: string;
+  resource: { type: "User" | "Group"; id: string };
+  data: Record<string, unknown>;
+  previous?: Record<string, unknown>;
+  [flag: string]: unknown;
+}
+
+type EventRow = typeof events.$inferSelect;
+
+/** The one place an event row becomes the event's JSON. */
+export function toEvent(row: EventRow): FeedEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    type: row.type as EventType,
+    time: row.time,
+    tenant: row.tenantId,
+    resource: { type: row.resourceType, id: row.resourceId },
+    data: JSON.parse(row.data),
+    ...(row.previous === null ? {} : { previous: JSON.parse(row.previous) }),
+    ...(row.extra === null ? {} : JSON.parse(row.extra)),
+  };
+}
+
+export interface EventQuery {
+  /** Events with a seq above this one. */
+  after: number;
+  limit: number;
+  /** Only these types; all when absent. */
+  types?: readonly EventType[];
+}
+
+/** A tenant's events after `after`, ascending by seq, in one statement. */
+export async function readEvents(db: Database, tenant: string, query: EventQuery): Promise<FeedEvent[]> {
+  // The types travel as one bound JSON array, so any number of them costs one parameter.
+  const ofTypes = query.types && sql`${events.type} IN (SELECT value FROM json_each(${JSON.stringify(query.types)}))`;
+  const rows = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.tenantId, tenant), gt(events.seq, query.after), ofTypes))
+    .orderBy(asc(events.seq))
+    .limit(query.limit);
+  return rows.map(toEvent);
+}
+
+/** The seq of the tenant's last committed event; 0 before its first. Pruning never lowers it. */
+export async function lastSeq(db: Database, tenant: string): Promise<number> {
+  const [row] = await db
+    .select({ lastSeq: tenantEventCounters.lastSeq })
+    .from(tenantEventCounters)
+    .where(eq(tenantEventCounters.tenantId, tenant));
+  return row?.lastSeq ?? 0;
+}
+
+/**
+ * The lowest seq still stored. When retention has pruned every event it is lastSeq + 1 (1 for a
+ * tenant without events), so a cursor `after` has lost events exactly when after < oldest - 1.
+ */
+export async function oldestRetainedSeq(db: Database, tenant: string): Promise<number> {
+  const [row] = await db.all<{ oldest: number }>(
+    sql`SELECT coalesce(
+      (SELECT min(${events.seq}) FROM ${events} WHERE ${events.tenantId} = ${tenant}),
+      (SELECT ${tenantEventCounters.lastSeq} + 1 FROM ${tenantEventCounters} WHERE ${tenantEventCounters.tenantId} = ${tenant}),
+      1) AS oldest`,
+  );
+  return row.oldest;
+}
