@@ -1,0 +1,255 @@
+// The admin API (/admin/v1) at the HTTP level, as the SaaS product's backend calls it: its door
+// (every route refuses every credential but a live admin key of the right scope), the feed's
+// paging, expiry and long polling, and the snapshot's keyset pages.
+
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { adminGet, createAdminKey, readAll, revokeAdminKeyById } from "../helpers/admin.ts";
+import { accessToken, createClient } from "../helpers/oauth.ts";
+import { createTenant, entraUser, PATCH_OP, scimClient, type Tenant } from "../helpers/scim-client.ts";
+
+/** Event rows in the exact table shape, numbered after the tenant's counter, as a committed write leaves them. */
+async function seedEvents(tenant: string, count: number, type = "user.updated") {
+  const row = await env.DB.prepare("SELECT last_seq FROM tenant_event_counters WHERE tenant_id = ?")
+    .bind(tenant)
+    .first<{ last_seq: number }>();
+  const from = row?.last_seq ?? 0;
+  const seqs = Array.from({ length: count }, (_, i) => from + i + 1);
+  await env.DB.batch([
+    ...seqs.map((seq) =>
+      env.DB.prepare(
+        `INSERT INTO events (tenant_id, seq, id, type, time, resource_type, resource_id, data, previous, extra)
+         VALUES (?, ?, ?, ?, ?, 'User', 'u1', '{"userName":"a"}', NULL, NULL)`,
+      ).bind(tenant, seq, crypto.randomUUID(), type, new Date().toISOString()),
+    ),
+    env.DB.prepare(
+      "INSERT INTO tenant_event_counters (tenant_id, last_seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET last_seq = excluded.last_seq",
+    ).bind(tenant, from + count),
+  ]);
+}
+
+async function pruneThrough(tenant: string, seq: number) {
+  await env.DB.prepare("DELETE FROM events WHERE tenant_id = ? AND seq <= ?").bind(tenant, seq).run();
+}
+
+async function tenantWithData(): Promise<Tenant & { userId: string; groupId: string }> {
+  const tenant = await createTenant("adm");
+  const user = await tenant.client.post("/Users", entraUser(`u-${crypto.randomUUID()}`));
+  const group = await tenant.client.post("/Groups", { displayName: "Sales", members: [{ value: user.body.id }] });
+  expect([user.status, group.status]).toEqual([201, 201]);
+  return { ...tenant, userId: user.body.id, groupId: group.body.id };
+}
+
+function routesOf(tenant: string, userId: string, groupId: string) {
+  return [
+    `/tenants/${tenant}/events`,
+    `/tenants/${tenant}/events?wait=1`,
+    `/tenants/${tenant}/users`,
+    `/tenants/${tenant}/users/${userId}`,
+    `/tenants/${tenant}/groups`,
+    `/tenants/${tenant}/groups/${groupId}`,
+    `/tenants/${tenant}/groups/${groupId}/members`,
+  ];
+}
+
+function expectError(response: { status: number; body: any }, status: number, error: string) {
+  expect({ status: response.status, error: response.body?.error }).toEqual({ status, error });
+  expect(typeof response.body.detail).toBe("string");
+}
+
+describe("the admin door", () => {
+  it("refuses every credential but a live admin key of the tenant's scope, on every route", async () => {
+    const a = await tenantWithData();
+    const b = await createTenant("adm");
+    const all = await createAdminKey();
+    const ofA = await createAdminKey(a.name);
+    const ofB = await createAdminKey(b.name);
+    const revoked = await createAdminKey(a.name);
+    await revokeAdminKeyById(revoked.id);
+    const client = await createClient(a.name);
+    const oauth = await accessToken(`${a.name}.localhost`, client);
+
+    for (const route of ["/tenants", ...routesOf(a.name, a.userId, a.groupId)]) {
+      for (const token of [undefined, "scimadm_wrong", "not a key!", revoked.key, a.token, oauth]) {
+        const refused = await adminGet(route, token);
+        expectError(refused, 401, "unauthorized");
+        expect(refused.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
+      }
+      // Tenant hosts serve SCIM only, whatever the key.
+      expectError(await adminGet(route, all.key, `${a.name}.localhost`), 404, "not_found");
+      expect((await adminGet(route, all.key, "127.0.0.1:8787")).status).toBe(200);
+      expect((await adminGet(route, ofA.key)).status).toBe(200);
+    }
+    for (const route of routesOf(a.name, a.userId, a.groupId)) {
+      const hidden = await adminGet(route, ofB.key);
+      expectError(hidden, 404, "not_found");
+      // The same answer as for a tenant that does not exist: a scoped key learns nothing of others.
+      const nobody = await adminGet(route.replace(a.name, "nosuchtenant"), ofB.key);
+      expect(hidden.body.detail.replace(a.name, "X")).toBe(nobody.body.detail.replace("nosuchtenant", "X"));
+    }
+    expectError(await adminGet("/tenants/nosuchtenant/users", all.key), 404, "not_found");
+    expectError(await adminGet("/nothing-here", all.key), 404, "not_found");
+
+    // An admin key is no SCIM credential, on a tenant host or the single host.
+    for (const host of [`${a.name}.localhost`, "localhost"]) {
+      const scim = await scimClient({ host, token: all.key }).get("/Users");
+      expect(scim.status).toBe(401);
+    }
+  });
+
+  it("lists the tenants within the key's scope, with their feed position", async () => {
+    const a = await createTenant("adm");
+    const b = await createTenant("adm");
+    await seedEvents(a.name, 3);
+    const scoped = await adminGet("/tenants", (await createAdminKey(a.name)).key);
+    expect(scoped.body).toEqual({ tenants: [{ id: a.name, createdAt: expect.any(String), lastSeq: 3 }] });
+    const every = await adminGet("/tenants", (await createAdminKey()).key);
+    const ids = every.body.tenants.map((t: any) => t.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(every.body.tenants).toContainEqual({ id: b.name, createdAt: expect.any(String), lastSeq: 0 });
+  });
+});
+
+describe("the events feed", () => {
+  it("pages ascending after the cursor, filters by type, and moves the cursor past what it skipped", async () => {
+    const t = await createTenant("adm");
+    const { key } = await createAdminKey(t.name);
+    await seedEvents(t.name, 5);
+    await seedEvents(t.name, 2, "user.deleted");
+    const feed = (query: string) => adminGet(`/tenants/${t.name}/events${query}`, key);
+
+    const first = await feed("?limit=3");
+    expect(first.body.events.map((e: any) => e.seq)).toEqual([1, 2, 3]);
+    expect(first.body).toMatchObject({ next: 3, hasMore: true });
+    expect(first.body.events[0]).toMatchObject({ tenant: t.name, type: "user.updated", resource: { type: "User", id: "u1" } });
+    const rest = await feed("?after=3&limit=10");
+    expect(rest.body.events.map((e: any) => e.seq)).toEqual([4, 5, 6, 7]);
+    expect(rest.body).toMatchObject({ next: 7, hasMore: false });
+    const caughtUp = await feed("?after=7");
+    expect(caughtUp.body).toEqual({ events: [], next: 7, hasMore: false });
+
+    const deleted = await feed("?types=user.deleted,group.deleted");
+    expect(deleted.body.events.map((e: any) => e.seq)).toEqual([6, 7]);
+    const none = await feed("?types=group.created");
+    expect(none.body).toEqual({ events: [], next: 7, hasMore: false });
+  });
+
+  it("parses its numbers as safe integers: clamps counts, refuses what is no number", async () => {
+    const t = await createTenant("adm");
+    const { key } = await createAdminKey(t.name);
+    await seedEvents(t.name, 3);
+    const feed = (query: string) => adminGet(`/tenants/${t.name}/events${query}`, key);
+    expect((await feed("?limit=0")).body.events).toHaveLength(1);
+    expect((await feed("?limit=99999999999999999999")).body.events).toHaveLength(3);
+    for (const bad of ["?after=-1", "?after=1.5", "?after=99999999999999999999", "?limit=ten", "?wait=-2", "?types=user.exploded"]) {
+      expectError(await feed(bad), 400, "bad_request");
+    }
+    expectError(await adminGet(`/tenants/${t.name}/users?limit=x`, key), 400, "bad_request");
+  });
+
+  it("answers 410 with the oldest seq when the cursor is older than the retained events", async () => {
+    const t = await createTenant("adm");
+    const { key } = await createAdminKey(t.name);
+    await seedEvents(t.name, 6);
+    await pruneThrough(t.name, 4);
+    const expired = await adminGet(`/tenants/${t.name}/events?after=2`, key);
+    expectError(expired, 410, "cursor_expired");
+    expect(expired.body.oldestSeq).toBe(5);
+    expect((await adminGet(`/tenants/${t.name}/events?after=4`, key)).body.events.map((e: any) => e.seq)).toEqual([5, 6]);
+    // Everything pruned: the counter still says where the feed is, and only a caught-up cursor is valid.
+    await pruneThrough(t.name, 6);
+    expect((await adminGet(`/tenants/${t.name}/events?after=6`, key)).body).toEqual({ events: [], next: 6, hasMore: false });
+    expect((await adminGet(`/tenants/${t.name}/events?after=5`, key)).body).toMatchObject({ error: "cursor_expired", oldestSeq: 7 });
+  });
+
+  it("with wait, answers within a second of a commit, and empty when the wait ends", async () => {
+    const t = await createTenant("adm");
+    const { key } = await createAdminKey(t.name);
+    const user = await t.client.post("/Users", entraUser(`w-${crypto.randomUUID()}`));
+    const after = (await adminGet(`/tenants/${t.name}/events`, key)).body.next;
+
+    const started = Date.now();
+    const idle = await adminGet(`/tenants/${t.name}/events?after=${after}&wait=1`, key);
+    expect(idle.body).toEqual({ events: [], next: after, hasMore: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+
+    const held = adminGet(`/tenants/${t.name}/events?after=${after}&wait=10`, key);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A row put in by SQL wakes nobody: only the writer's commit does.
+    await seedEvents(t.name, 1);
+    const committed = Date.now();
+    const patched = await t.client.patch(`/Users/${user.body.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    });
+    expect(patched.status).toBe(200);
+    const answer = await held;
+    expect(Date.now() - committed).toBeLessThan(1000);
+    expect(answer.body.events.length).toBeGreaterThan(0);
+    expect(answer.body.events[0].seq).toBe(after + 1);
+  });
+});
+
+const withoutGroups = ({ groups: _, ...user }: any) => user;
+const withoutMembers = ({ members: _, ...group }: any) => group;
+
+describe("the snapshot", () => {
+  it("pages users, groups and members by id, each page dated by the first page's asOfSeq", async () => {
+    const t = await createTenant("adm");
+    const { key } = await createAdminKey(t.name);
+    const created = [];
+    for (let i = 0; i < 5; i++) {
+      const user = await t.client.post("/Users", entraUser(`p${i}-${crypto.randomUUID()}`, { password: "Secret-123!" }));
+      created.push(user.body.id);
+    }
+    const group = await t.client.post("/Groups", { displayName: "All", members: created.map((value) => ({ value })) });
+    await seedEvents(t.name, 2);
+    const asOf = (await adminGet("/tenants", key)).body.tenants[0].lastSeq;
+
+    const first = await adminGet(`/tenants/${t.name}/users?limit=2`, key);
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.asOfSeq).toBe(asOf);
+    await seedEvents(t.name, 1);
+    const second = await adminGet(`/tenants/${t.name}/users?limit=2&cursor=${first.body.nextCursor}`, key);
+    expect(second.body.asOfSeq).toBe(asOf);
+
+    const users = await readAll(`/tenants/${t.name}/users?limit=2`, key);
+    expect(users.asOfSeq).toBe(asOf + 1);
+    expect(users.data.map((u) => u.id)).toEqual([...created].sort());
+    const listed = await t.client.get("/Users?count=100");
+    expect(users.data).toEqual(listed.body.Resources.map(withoutGroups).sort((x: any, y: any) => (x.id < y.id ? -1 : 1)));
+    expect(JSON.stringify(users.data)).not.toMatch(/password|Secret-123/);
+    expect((await adminGet(`/tenants/${t.name}/users/${created[0]}`, key)).body).toEqual(
+      withoutGroups((await t.client.get(`/Users/${created[0]}`)).body),
+    );
+
+    const groups = await readAll(`/tenants/${t.name}/groups?limit=1`, key);
+    expect(groups.data).toEqual([withoutMembers((await t.client.get(`/Groups/${group.body.id}`)).body)]);
+    expect((await adminGet(`/tenants/${t.name}/groups/${group.body.id}`, key)).body).toEqual(groups.data[0]);
+    const members = await readAll(`/tenants/${t.name}/groups/${group.body.id}/members?limit=3`, key);
+    expect(members.data).toEqual([...created].sort().map((value) => ({ value, type: "User" })));
+  });
+
+  it("refuses a cursor it did not hand out for this listing, and 404s what is not there", async () => {
+    const t = await tenantWithData();
+    const other = await tenantWithData();
+    await t.client.post("/Users", entraUser(`x-${crypto.randomUUID()}`));
+    const { key } = await createAdminKey();
+    const users = await adminGet(`/tenants/${t.name}/users?limit=1`, key);
+    const cursor = users.body.nextCursor;
+    expect(cursor).toEqual(expect.any(String));
+    for (const path of [
+      `/tenants/${t.name}/groups?cursor=${cursor}`,
+      `/tenants/${other.name}/users?cursor=${cursor}`,
+      `/tenants/${t.name}/groups/${t.groupId}/members?cursor=${cursor}`,
+      `/tenants/${t.name}/users?cursor=not-a-cursor`,
+      `/tenants/${t.name}/users?cursor=${btoa('["x"]')}`,
+      `/tenants/${t.name}/users?cursor=${cursor.slice(0, -4)}`,
+    ]) {
+      expectError(await adminGet(path, key), 400, "bad_request");
+    }
+    expectError(await adminGet(`/tenants/${t.name}/users/${other.userId}`, key), 404, "not_found");
+    expectError(await adminGet(`/tenants/${t.name}/groups/${other.groupId}`, key), 404, "not_found");
+    expectError(await adminGet(`/tenants/${t.name}/groups/${other.groupId}/members`, key), 404, "not_found");
+  });
+});
