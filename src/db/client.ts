@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { memoized } from "../lib/memo.ts";
 import { withinStatementLimits } from "./budget.ts";
 import { prepared } from "./prepared.ts";
@@ -32,9 +33,19 @@ export const TENANT = sql.placeholder("tenantId");
 
 export type Statement = Parameters<Database["batch"]>[0][number];
 
-/** One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). */
-export function runBatch(db: Database, statements: readonly Statement[]) {
-  return db.batch(statements as unknown as [Statement, ...Statement[]]);
+/**
+ * One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). D1's error
+ * for a failed batch names no statement, so it is carried as drizzle carries a failed query's: with
+ * the batch's SQL and without its bound values (lib/error-report.ts).
+ */
+export async function runBatch(db: Database, statements: readonly Statement[]) {
+  try {
+    return await db.batch(statements as unknown as [Statement, ...Statement[]]);
+  } catch (error) {
+    if (!(error instanceof Error) || error instanceof DrizzleQueryError) throw error;
+    const sqlOf = (s: Statement) => ("toSQL" in s && typeof s.toSQL === "function" ? (s.toSQL() as { sql: string }).sql : "?");
+    throw new DrizzleQueryError(statements.map(sqlOf).join("; "), [], error);
+  }
 }
 
 /** A list request's prepared statement, named for db/prepared.ts by its purpose and the query's shape. */

@@ -204,11 +204,8 @@ export function addMemberStatements(db: Database, tenantId: string, groupId: str
 
 const ofGroup = (tenantId: string, groupId: string) => and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
 
-export function removeMemberStatements(db: Database, tenantId: string, groupId: string, ids: string[]) {
-  return chunks(ids, ID_CHUNK).map((part) =>
-    db.delete(groupMembers).where(and(ofGroup(tenantId, groupId), inArray(groupMembers.memberId, part))),
-  );
-}
+/** The member rows of `ids` (one bound JSON array, however many). */
+export const membersIn = (ids: string[]) => sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 export function removeMembersWhere(db: Database, tenantId: string, groupId: string, condition: SQL | undefined) {
   const statement = db.delete(groupMembers).where(and(ofGroup(tenantId, groupId), condition));

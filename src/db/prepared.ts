@@ -3,8 +3,8 @@ import type { Database } from "./client.ts";
 
 // Drizzle prepared statements (`.prepare()` with `sql.placeholder`): the SQL text is built once per
 // isolate and statement, not per request. Building it walks drizzle's query objects, which a CPU
-// profile showed as the largest share of a hot request's own work; the hot statements (a user by
-// id, a user's insert and update) take this path. Keyed by the database instance, which
+// profile showed as the largest share of a hot request's own work; the hot read (a user by id)
+// takes this path. Keyed by the database instance, which
 // db/client.ts keeps one of per binding, and a name: fixed in code, or a list request's shape.
 const statementsOf = memoized((_db: Database) => new Map<string, unknown>());
 // Shapes come from clients' filters: a bound on what an isolate keeps, far above what Entra's

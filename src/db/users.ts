@@ -73,10 +73,8 @@ const param = sql.placeholder;
 // A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
 const liveIn = (tenant: string | Placeholder) => and(eq(users.tenantId, tenant), isNull(users.deletedAt));
 
-/** Where a write statement's values come from: placeholders of a prepared statement, or values bound in a batch. */
+/** Where a write statement's values come from: values bound in a batch. */
 type Values = (name: string) => SQL;
-// A placeholder as an SQL value: what insert values and update sets accept.
-const bound: Values = (name) => sql`${param(name)}`;
 const given =
   (values: Record<string, unknown>): Values =>
   (name) =>
@@ -160,10 +158,7 @@ const insertUserQuery = (db: Database, v: Values) =>
     ...dataColumns(v),
   });
 
-/**
- * Inserts the user; with `alongside` statements (its unique values), all in one atomic batch. Alone,
- * the statement prepared once per isolate serves, as on every write of a tenant without them.
- */
+/** Inserts the user, with `alongside` statements (its unique values, its event), in one atomic batch. */
 export async function insertUser(
   db: Database,
   tenantId: string,
@@ -181,8 +176,7 @@ export async function insertUser(
     version: user.version,
     ...columnsOf(user.data, json),
   };
-  if (alongside.length > 0) await runBatch(db, [insertUserQuery(db, given(values)), ...alongside]);
-  else await prepared(db, "insertUser", (d) => insertUserQuery(d, bound).prepare()).run(values);
+  await runBatch(db, [insertUserQuery(db, given(values)), ...alongside]);
 }
 
 // Clearing deleted_at makes the same statement restore a soft-deleted user that Entra re-creates.
@@ -218,12 +212,8 @@ export async function updateUser(
     ...(withPassword ? { passwordHash } : {}),
     ...columnsOf(user.data, json),
   };
-  const [row] =
-    alongside.length > 0
-      ? ((await runBatch(db, [updateUserQuery(db, given(values), withPassword), ...alongside]))[0] as { memberships: string | null }[])
-      : await prepared(db, withPassword ? "updateUserPassword" : "updateUser", (d) =>
-          updateUserQuery(d, bound, withPassword).prepare(),
-        ).all(values);
+  const [rows] = await runBatch(db, [updateUserQuery(db, given(values), withPassword), ...alongside]);
+  const [row] = rows as { memberships: string | null }[];
   return row && (row.memberships ? JSON.parse(row.memberships) : []);
 }
 

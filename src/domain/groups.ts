@@ -1,18 +1,21 @@
-import { type Database, runBatch } from "../db/client.ts";
+import { type Database, runBatch, type Statement } from "../db/client.ts";
 import {
   addMemberStatements,
   deleteGroupStatements,
   groupStorage,
   insertGroupStatement,
   loadForWrite,
+  membersIn,
   removeMembersWhere,
-  removeMemberStatements,
   updateGroupStatement,
 } from "../db/groups.ts";
 import { uniqueValueStatements } from "../db/unique-values.ts";
+import { previousValues } from "../events/previous.ts";
+import { membersAddedEvents, membersRemovedEvents, recorded, resourceEvent } from "../events/record.ts";
 import { badRequest, notFound } from "../scim/errors.ts";
 import { keepImmutable } from "../scim/immutable.ts";
 import { compileElementFilter } from "../scim/filter/compile.ts";
+import { type SQL, sql } from "drizzle-orm";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { applyPatch } from "../scim/patch/apply.ts";
 import {
@@ -24,6 +27,7 @@ import {
   splitMemberOperations,
 } from "../scim/patch/members.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
+import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { WriteContext } from "./context.ts";
 import { checkIfMatch } from "./precondition.ts";
@@ -67,14 +71,18 @@ export async function createGroup({ db, tenant: tenantId, type }: WriteContext, 
   const { data, members } = withoutMembers(input);
   const now = new Date().toISOString();
   const group: StoredResource = { id: crypto.randomUUID(), data, created: now, lastModified: now, version: 1 };
-  const unique = uniqueValueStatements(db, tenantId, type, group.id, group.version);
+  const created = [
+    insertGroupStatement(db, tenantId, group),
+    ...uniqueValueStatements(db, tenantId, type, group.id, group.version),
+    resourceEvent(db, tenantId, type, group.id, { type: "group.created", version: group.version }),
+  ];
   if (members.length === 0) {
-    await runBatch(db, [insertGroupStatement(db, tenantId, group), ...unique]);
+    await runBatch(db, recorded(db, tenantId, created));
     return { ...group, members: [] };
   }
   const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
   const written = rowsFor(members, rows);
-  await runBatch(db, [insertGroupStatement(db, tenantId, group), ...addMemberStatements(db, tenantId, group.id, written), ...unique]);
+  await runBatch(db, recorded(db, tenantId, [...created, ...adding(db, tenantId, group.id, written)]));
   return { ...group, members: written };
 }
 
@@ -84,6 +92,36 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
   lastModified: new Date().toISOString(),
   version: current.version + 1,
 });
+
+// Member statements with their events, each event statement before the statement it records, as it
+// reads which rows the change will add or remove.
+
+function adding(db: Database, tenantId: string, groupId: string, rows: MemberRow[]): Statement[] {
+  if (rows.length === 0) return [];
+  return [membersAddedEvents(db, tenantId, groupId, rows), ...addMemberStatements(db, tenantId, groupId, rows)];
+}
+
+function removing(db: Database, tenantId: string, groupId: string, where: SQL | undefined): Statement[] {
+  return [membersRemovedEvents(db, tenantId, groupId, where), removeMembersWhere(db, tenantId, groupId, where)];
+}
+
+/** The members become `rows`: only those leaving are removed and only those joining added, so only they have events. */
+function replacing(db: Database, tenantId: string, groupId: string, rows: MemberRow[]): Statement[] {
+  const leaving = rows.length > 0 ? sql`NOT (${membersIn(rows.map((m) => m.memberId))})` : undefined;
+  return [...removing(db, tenantId, groupId, leaving), ...adding(db, tenantId, groupId, rows)];
+}
+
+/** The group's row written at its next version, with its group.updated event. */
+function updating(db: Database, tenantId: string, type: ResourceTypeDef, current: StoredResource, group: StoredResource): Statement[] {
+  return [
+    updateGroupStatement(db, tenantId, group),
+    resourceEvent(db, tenantId, type, group.id, {
+      type: "group.updated",
+      version: group.version,
+      previous: previousValues(type, current.data, group.data),
+    }),
+  ];
+}
 
 /** PUT replaces the whole group, members included (RFC 7644 §3.5.1). */
 export async function replaceGroup(
@@ -96,30 +134,35 @@ export async function replaceGroup(
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
   const group = next(current, keepImmutable(type, current.data, data));
   const written = rowsFor(members, rows);
-  await runBatch(db, [
-    updateGroupStatement(db, tenantId, group),
-    removeMembersWhere(db, tenantId, id, undefined),
-    ...addMemberStatements(db, tenantId, id, written),
-    ...uniqueValueStatements(db, tenantId, type, id, group.version),
-  ]);
+  await runBatch(
+    db,
+    recorded(db, tenantId, [
+      ...updating(db, tenantId, type, current, group),
+      ...replacing(db, tenantId, id, written),
+      ...uniqueValueStatements(db, tenantId, type, id, group.version),
+    ]),
+  );
   return { ...group, members: written };
 }
 
-function intentStatements(db: Database, tenantId: string, groupId: string, intent: MemberIntent, rows: Map<string, MemberRow>) {
+function intentStatements(
+  db: Database,
+  tenantId: string,
+  groupId: string,
+  intent: MemberIntent,
+  rows: Map<string, MemberRow>,
+): Statement[] {
   switch (intent.kind) {
     case "add":
-      return addMemberStatements(db, tenantId, groupId, rowsFor(intent.members, rows));
+      return adding(db, tenantId, groupId, rowsFor(intent.members, rows));
     case "remove":
-      return removeMemberStatements(db, tenantId, groupId, intent.ids);
+      return removing(db, tenantId, groupId, membersIn(intent.ids));
     case "removeWhere":
-      return [removeMembersWhere(db, tenantId, groupId, compileElementFilter(groupStorage(tenantId), "members", intent.filter))];
+      return removing(db, tenantId, groupId, compileElementFilter(groupStorage(tenantId), "members", intent.filter));
     case "removeAll":
-      return [removeMembersWhere(db, tenantId, groupId, undefined)];
+      return removing(db, tenantId, groupId, undefined);
     case "replace":
-      return [
-        removeMembersWhere(db, tenantId, groupId, undefined),
-        ...addMemberStatements(db, tenantId, groupId, rowsFor(intent.members, rows)),
-      ];
+      return replacing(db, tenantId, groupId, rowsFor(intent.members, rows));
   }
 }
 
@@ -134,16 +177,22 @@ export async function patchGroup(
   const data = attributeOps.length ? parseResource(applyPatch(current.data, attributeOps, type), type) : current.data;
   const group = next(current, data);
   // Statements run in order inside one atomic batch, so "replace then add" lands as written.
-  await runBatch(db, [
-    updateGroupStatement(db, tenantId, group),
-    ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
-    ...(attributeOps.length ? uniqueValueStatements(db, tenantId, type, id, group.version) : []),
-  ]);
+  await runBatch(
+    db,
+    recorded(db, tenantId, [
+      ...updating(db, tenantId, type, current, group),
+      ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
+      ...(attributeOps.length ? uniqueValueStatements(db, tenantId, type, id, group.version) : []),
+    ]),
+  );
   return group;
 }
 
-export async function deleteGroup({ db, tenant: tenantId }: WriteContext, id: string, ifMatch?: string): Promise<void> {
+export async function deleteGroup({ db, tenant: tenantId, type }: WriteContext, id: string, ifMatch?: string): Promise<void> {
   if (ifMatch !== undefined) await load(db, tenantId, id, [], ifMatch);
-  const [deleted] = await db.batch(deleteGroupStatements(db, tenantId, id));
-  if (deleted.length === 0) throw notFound(`Group ${id}`);
+  // Recorded from the row before it goes, so the event carries the last state. Its memberships go
+  // with it, without member events (README: Change feed).
+  const event = resourceEvent(db, tenantId, type, id, { type: "group.deleted" });
+  const [, deleted] = await runBatch(db, recorded(db, tenantId, [event, ...deleteGroupStatements(db, tenantId, id)]));
+  if ((deleted as unknown[]).length === 0) throw notFound(`Group ${id}`);
 }

@@ -1,5 +1,8 @@
+import { runBatch } from "../db/client.ts";
 import { isUniqueValueViolation, uniqueValueStatements } from "../db/unique-values.ts";
 import { deleteUserStatements, findDeletedByUserName, findUser, insertUser, softDeleteUserStatements, updateUser } from "../db/users.ts";
+import { previousValues } from "../events/previous.ts";
+import { recorded, resourceEvent } from "../events/record.ts";
 import { hashPassword } from "../lib/crypto.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
 import { keepImmutable } from "../scim/immutable.ts";
@@ -12,8 +15,8 @@ import { checkAllowedDomains } from "./policy.ts";
 import { checkIfMatch, etagMatches } from "./precondition.ts";
 
 // User writes. They run inside the tenant's writer, one at a time: each reads at most once and
-// lands as one statement (the email index follows by trigger) or one atomic D1 batch, so a failure
-// leaves nothing half-written.
+// lands as one atomic D1 batch with its events (the email index follows by trigger), so a failure
+// leaves nothing half-written and nothing recorded.
 
 /**
  * password is writeOnly and returned never (RFC 7643 §4.1.1): it leaves the data before storage.
@@ -27,13 +30,10 @@ async function separatePassword(ctx: WriteContext, data: ScimData): Promise<{ da
 }
 
 // The userName index objecting. unique_values objecting (extension attributes) is left for the
-// writer to report (domain/unique.ts).
+// writer to report (domain/unique.ts); the events key objecting is a second writer, not a 409.
 function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`) &&
-    !isUniqueValueViolation(error)
-  );
+  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : "";
+  return /UNIQUE constraint failed/i.test(text) && !/UNIQUE constraint failed: events\./i.test(text) && !isUniqueValueViolation(error);
 }
 
 const taken = (userName: unknown) => new ScimError(409, `userName '${String(userName)}' is already taken`, "uniqueness");
@@ -59,7 +59,10 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
       user,
       passwordHash ?? null,
       json,
-      uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
+      recorded(ctx.db, ctx.tenant, [
+        ...uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
+        resourceEvent(ctx.db, ctx.tenant, ctx.type, user.id, { type: "user.created", version: user.version }),
+      ]),
     );
     ctx.recentUsers.remember(user, json);
     return user;
@@ -69,7 +72,7 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
   // Under soft delete, the holder may be a deprovisioned user: Entra re-creating it restores it.
   const deleted = await findDeletedByUserName(ctx.db, ctx.tenant, String(data.userName));
   if (!deleted) throw taken(data.userName);
-  return (await store(ctx, deleted, input)) ?? changedMeanwhile(deleted.id);
+  return (await store(ctx, deleted, input, true)) ?? changedMeanwhile(deleted.id);
 }
 
 async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promise<StoredResource> {
@@ -80,18 +83,25 @@ async function existing(ctx: WriteContext, id: string, ifMatch?: string): Promis
 }
 
 /**
- * Writes `input` over `current` (restoring it, if it was soft-deleted), unless the row is no longer
- * at `current.version`: then nothing is written and the result is undefined.
+ * Writes `input` over `current` (restoring it, if it was soft-deleted: `restoring`), unless the row is
+ * no longer at `current.version`: then nothing is written and the result is undefined.
  */
-async function store(ctx: WriteContext, current: StoredResource, input: ScimData): Promise<StoredResource | undefined> {
+async function store(ctx: WriteContext, current: StoredResource, input: ScimData, restoring = false): Promise<StoredResource | undefined> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);
   const { data, passwordHash } = await separatePassword(ctx, input);
   const user: StoredResource = { ...current, data, lastModified: new Date().toISOString(), version: current.version + 1 };
   const json = JSON.stringify(data);
   let memberships;
   try {
-    const unique = uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version);
-    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version, unique);
+    // A restored user is new again to the feed's consumers, who saw it deleted.
+    const event = restoring
+      ? { type: "user.created" as const, extra: { restored: true } }
+      : { type: "user.updated" as const, previous: previousValues(ctx.type, current.data, data) };
+    const alongside = recorded(ctx.db, ctx.tenant, [
+      ...uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
+      resourceEvent(ctx.db, ctx.tenant, ctx.type, user.id, { ...event, version: user.version }),
+    ]);
+    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version, alongside);
   } catch (error) {
     if (isUniqueViolation(error)) throw taken(data.userName);
     throw error;
@@ -129,13 +139,20 @@ export function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch
 
 export async function deleteUser(ctx: WriteContext, id: string, ifMatch?: string): Promise<void> {
   ctx.recentUsers.forget(id);
-  if (ctx.policy.deleteMode === "soft") {
-    const [marked] = await ctx.db.batch(softDeleteUserStatements(ctx.db, ctx.tenant, await existing(ctx, id, ifMatch)));
-    if (marked.length === 0) throw notFound(`User ${id}`);
+  const soft = ctx.policy.deleteMode === "soft";
+  // Recorded from the live row before it goes, so the event carries the last state.
+  const event = (version?: number) => resourceEvent(ctx.db, ctx.tenant, ctx.type, id, { type: "user.deleted", version, extra: { soft } });
+  if (soft) {
+    const user = await existing(ctx, id, ifMatch);
+    const [, marked] = await runBatch(
+      ctx.db,
+      recorded(ctx.db, ctx.tenant, [event(user.version), ...softDeleteUserStatements(ctx.db, ctx.tenant, user)]),
+    );
+    if ((marked as unknown[]).length === 0) throw notFound(`User ${id}`);
     return;
   }
   // Without If-Match a hard delete needs no read: the batch reports whether a row went.
   if (ifMatch !== undefined) await existing(ctx, id, ifMatch);
-  const [deleted] = await ctx.db.batch(deleteUserStatements(ctx.db, ctx.tenant, id));
-  if (deleted.length === 0) throw notFound(`User ${id}`);
+  const [, deleted] = await runBatch(ctx.db, recorded(ctx.db, ctx.tenant, [event(), ...deleteUserStatements(ctx.db, ctx.tenant, id)]));
+  if ((deleted as unknown[]).length === 0) throw notFound(`User ${id}`);
 }
