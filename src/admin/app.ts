@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { database } from "../db/client.ts";
 import { tenantsInScope } from "../db/admin.ts";
-import { requestUrl } from "../http/url.ts";
 import { logInternalError, logStorageFailure } from "../lib/error-report.ts";
 import { isStorageFailure } from "../lib/storage-failure.ts";
 import { type AdminEnv, adminAuth, scopedTenant } from "./auth.ts";
@@ -17,16 +16,9 @@ const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 const MAX_WAIT_SECONDS = 30;
 
-/** The tenant's own SCIM base, as GET on its host shows meta.location: {tenant}.{BASE_DOMAIN}, same scheme and port. */
-function tenantScimBase(c: Context<AdminEnv>, tenant: string): string {
-  const url = requestUrl(c);
-  return `${url.protocol}//${tenant}.${c.env.BASE_DOMAIN}${url.port ? `:${url.port}` : ""}/scim/v2`;
-}
-
 const snapshotOf = (c: Context<AdminEnv>): SnapshotRequest => ({
   env: c.env,
   tenant: c.var.tenant,
-  scimBase: tenantScimBase(c, c.var.tenant),
 });
 
 const pageOf = (c: Context<AdminEnv>): PageRequest => ({

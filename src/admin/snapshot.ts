@@ -27,8 +27,6 @@ export interface SnapshotPage<T> {
 export interface SnapshotRequest {
   env: Env;
   tenant: string;
-  /** The tenant's SCIM base URL, for meta.location as GET shows it. */
-  scimBase: string;
 }
 
 export interface PageRequest extends SnapshotRequest {
@@ -47,11 +45,15 @@ async function typesOf(env: Env, tenant: string): Promise<TenantTypes> {
 }
 
 /**
- * A resource as GET returns it, but without a user's computed `groups` and a group's `members`:
- * membership is read from /groups/{id}/members and followed through member events.
+ * A resource as GET returns it, and as events carry it (events/record.ts): without a user's computed
+ * `groups` and a group's `members`, which member events and /groups/{id}/members carry, and without
+ * meta.location, which depends on the host a SCIM client called.
  */
-const renderer = (type: ResourceTypeDef, scimBase: string) => (resource: StoredResource) =>
-  project(toScim(resource, type, scimBase), {}, type);
+const renderer = (type: ResourceTypeDef) => (resource: StoredResource) => {
+  const { meta, ...rest } = project(toScim(resource, type, ""), {}, type);
+  const { location: _, ...kept } = meta as Record<string, unknown>;
+  return { ...rest, meta: kept };
+};
 
 /** The tenant's position and the statements' rows, in one batch; 404 for a tenant that does not exist. */
 async function readDated(env: Env, tenant: string, statements: Statement[]): Promise<{ lastSeq: number; results: unknown[][] }> {
@@ -102,7 +104,7 @@ async function resourcesPage<Row extends { id: string }>(req: PageRequest, sourc
       (row) => row.id,
     ),
   ]);
-  return { ...page, data: source.stored(page.data).map(renderer(types[source.type], req.scimBase)) };
+  return { ...page, data: source.stored(page.data).map(renderer(types[source.type])) };
 }
 
 async function oneResource<Row>(req: SnapshotRequest, source: ResourceSource<Row>, id: string): Promise<ScimData> {
@@ -113,7 +115,7 @@ async function oneResource<Row>(req: SnapshotRequest, source: ResourceSource<Row
   ]);
   const [resource] = source.stored(results[0] as Row[]);
   if (!resource) throw noSuchResource(source.type, id);
-  return renderer(types[source.type], req.scimBase)(resource);
+  return renderer(types[source.type])(resource);
 }
 
 export const usersPage = (req: PageRequest) => resourcesPage(req, USERS);
