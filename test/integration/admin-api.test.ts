@@ -6,6 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { adminGet, createAdminKey, readAll, revokeAdminKeyById } from "../helpers/admin.ts";
 import { accessToken, createClient } from "../helpers/oauth.ts";
+import { roundTripsOf, serve } from "../helpers/round-trips.ts";
 import { createTenant, entraUser, PATCH_OP, scimClient, type Tenant } from "../helpers/scim-client.ts";
 
 /** Event rows in the exact table shape, numbered after the tenant's counter, as a committed write leaves them. */
@@ -184,6 +185,26 @@ describe("the events feed", () => {
     const answer = await held;
     expect(Date.now() - committed).toBeLessThan(1000);
     expect(answer.body.events.map((e: any) => [e.seq, e.type, e.previous])).toEqual([[after + 1, "user.updated", { active: true }]]);
+  });
+
+  it("with wait and types, parks again after a commit of other types", async () => {
+    const t = await tenantWithData();
+    const { key } = await createAdminKey(t.name);
+    const after = (await adminGet(`/tenants/${t.name}/events`, key)).body.next;
+    const held = adminGet(`/tenants/${t.name}/events?after=${after}&types=group.created&wait=10`, key);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const other = await t.client.patch(`/Users/${t.userId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    });
+    expect(other.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const committed = Date.now();
+    const group = await t.client.post("/Groups", { displayName: "Later" });
+    const answer = await held;
+    expect(Date.now() - committed).toBeLessThan(1000);
+    expect(answer.body.events.map((e: any) => [e.type, e.resource.id])).toEqual([["group.created", group.body.id]]);
+    expect(answer.body).toMatchObject({ next: after + 2, hasMore: false });
   });
 });
 
@@ -383,5 +404,43 @@ describe("snapshot, then follow", () => {
     }
     expect(replica.users.size).toBe(13);
     expect(replica.groups.size).toBe(2);
+  });
+});
+
+describe("round trips per admin request (steady state: the key and the tenant's configuration cached)", () => {
+  it("costs what README's Admin API section states", async () => {
+    const t = await tenantWithData();
+    const { key } = await createAdminKey(t.name);
+    const call = async (path: string) => {
+      const { response } = await serve(new Request(`http://localhost/admin/v1${path}`, { headers: { Authorization: `Bearer ${key}` } }));
+      expect(response.status).toBe(200);
+    };
+    const tripsOf = async (path: string) => (await roundTripsOf(() => call(path))).trips;
+    await call(`/tenants/${t.name}/users`);
+    const last = (await adminGet(`/tenants/${t.name}/events`, key)).body.next;
+
+    expect({
+      tenants: await tripsOf("/tenants"),
+      "events, caught up": await tripsOf(`/tenants/${t.name}/events?after=${last}`),
+      "events, from the start": await tripsOf(`/tenants/${t.name}/events`),
+      "events, by type past others": await tripsOf(`/tenants/${t.name}/events?types=group.created`),
+      "events, wait that times out": await tripsOf(`/tenants/${t.name}/events?after=${last}&wait=1`),
+      "users page": await tripsOf(`/tenants/${t.name}/users?limit=1`),
+      "user by id": await tripsOf(`/tenants/${t.name}/users/${t.userId}`),
+      "members page": await tripsOf(`/tenants/${t.name}/groups/${t.groupId}/members`),
+    }).toEqual({
+      tenants: { d1: 1, rpc: 0 },
+      // The tenant's position, then the events after the cursor.
+      "events, caught up": { d1: 2, rpc: 0 },
+      "events, from the start": { d1: 2, rpc: 0 },
+      // A read that may skip events also checks retention.
+      "events, by type past others": { d1: 3, rpc: 0 },
+      // Parked in the writer, which reads only the counter once; no reads while it waits.
+      "events, wait that times out": { d1: 3, rpc: 1 },
+      // One batch: the tenant's position with the page.
+      "users page": { d1: 1, rpc: 0 },
+      "user by id": { d1: 1, rpc: 0 },
+      "members page": { d1: 1, rpc: 0 },
+    });
   });
 });
