@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { adminGet, createAdminKey, readAll, revokeAdminKeyById } from "../helpers/admin.ts";
 import { accessToken, createClient } from "../helpers/oauth.ts";
 import { roundTripsOf, serve } from "../helpers/round-trips.ts";
-import { createTenant, entraUser, PATCH_OP, scimClient, type Tenant } from "../helpers/scim-client.ts";
+import { createTenant, entraUser, PATCH_OP, scimClient, setSettings, type Tenant } from "../helpers/scim-client.ts";
 
 /** Event rows in the exact table shape, numbered after the tenant's counter, as a committed write leaves them. */
 async function seedEvents(tenant: string, count: number, type = "user.updated") {
@@ -353,58 +353,67 @@ async function follow(tenant: string, key: string, replica: Replica, after: numb
 const byId = (list: any[]) => new Map(list.map((r) => [r.id, r]));
 
 describe("snapshot, then follow", () => {
-  it("converges on the tenant's state when writes land during the backfill", async () => {
-    const t = await createTenant("adm");
-    const { key } = await createAdminKey(t.name);
-    const userIds: string[] = [];
-    const newUser = async () => {
-      const created = await t.client.post("/Users", entraUser(`c-${crypto.randomUUID()}`));
-      userIds.push(created.body.id);
-      return created.body.id as string;
-    };
-    for (let i = 0; i < 6; i++) await newUser();
-    const groupIds: string[] = [];
-    for (const name of ["Sales", "Ops"]) {
-      const group = await t.client.post("/Groups", { displayName: name, members: userIds.slice(0, 4).map((value) => ({ value })) });
-      groupIds.push(group.body.id);
-    }
-
-    const writes = async () => {
-      for (let i = 0; i < 8; i++) {
-        const user = await newUser();
-        await t.client.patch(`/Users/${userIds[i]}`, {
-          schemas: [PATCH_OP],
-          Operations: [{ op: "replace", path: "active", value: i % 2 === 0 }],
-        });
-        await t.client.patch(`/Groups/${groupIds[i % 2]}`, {
-          schemas: [PATCH_OP],
-          Operations: [
-            { op: "add", path: "members", value: [{ value: user }] },
-            { op: "remove", path: `members[value eq "${userIds[i]}"]` },
-          ],
-        });
-        if (i === 3) await t.client.delete(`/Users/${userIds[1]}`);
-        if (i === 5) await t.client.delete(`/Groups/${groupIds[1]}`);
-        if (i === 6) {
-          const group = await t.client.post("/Groups", { displayName: "Late", members: [{ value: user }, { value: groupIds[0] }] });
-          groupIds.push(group.body.id);
-        }
+  it.each(["hard", "soft"] as const)(
+    "converges on the tenant's state when writes land during the backfill (%s delete)",
+    async (deleteMode) => {
+      const t = await createTenant("adm");
+      await setSettings(t.name, { deleteMode });
+      const { key } = await createAdminKey(t.name);
+      const userIds: string[] = [];
+      const userNames: string[] = [];
+      const newUser = async () => {
+        const userName = `c-${crypto.randomUUID()}`;
+        const created = await t.client.post("/Users", entraUser(userName));
+        userIds.push(created.body.id);
+        userNames.push(userName);
+        return created.body.id as string;
+      };
+      for (let i = 0; i < 6; i++) await newUser();
+      const groupIds: string[] = [];
+      for (const name of ["Sales", "Ops"]) {
+        const group = await t.client.post("/Groups", { displayName: name, members: userIds.slice(0, 4).map((value) => ({ value })) });
+        groupIds.push(group.body.id);
       }
-    };
-    const [{ replica, asOfSeq }] = await Promise.all([snapshot(t.name, key), writes()]);
-    await follow(t.name, key, replica, asOfSeq);
 
-    const users = (await t.client.get("/Users?count=1000")).body.Resources;
-    expect(byId([...replica.users.values()])).toEqual(byId(users.map(asInSnapshot)));
-    const groups = (await t.client.get("/Groups?count=1000")).body.Resources;
-    expect(byId([...replica.groups.values()])).toEqual(byId(groups.map(asInSnapshot)));
-    for (const group of groups) {
-      const expected = (group.members ?? []).map((m: any) => m.value).sort();
-      expect([...(replica.members.get(group.id)?.keys() ?? [])].sort()).toEqual(expected);
-    }
-    expect(replica.users.size).toBe(13);
-    expect(replica.groups.size).toBe(2);
-  });
+      const writes = async () => {
+        for (let i = 0; i < 8; i++) {
+          const user = await newUser();
+          await t.client.patch(`/Users/${userIds[i]}`, {
+            schemas: [PATCH_OP],
+            Operations: [{ op: "replace", path: "active", value: i % 2 === 0 }],
+          });
+          await t.client.patch(`/Groups/${groupIds[i % 2]}`, {
+            schemas: [PATCH_OP],
+            Operations: [
+              { op: "add", path: "members", value: [{ value: user }] },
+              { op: "remove", path: `members[value eq "${userIds[i]}"]` },
+            ],
+          });
+          if (i === 3) await t.client.delete(`/Users/${userIds[1]}`);
+          // Under soft delete, Entra's re-create restores the deleted user (user.created, restored).
+          if (i === 4) expect((await t.client.post("/Users", entraUser(userNames[1]))).status).toBe(201);
+          if (i === 5) await t.client.delete(`/Groups/${groupIds[1]}`);
+          if (i === 6) {
+            const group = await t.client.post("/Groups", { displayName: "Late", members: [{ value: user }, { value: groupIds[0] }] });
+            groupIds.push(group.body.id);
+          }
+        }
+      };
+      const [{ replica, asOfSeq }] = await Promise.all([snapshot(t.name, key), writes()]);
+      await follow(t.name, key, replica, asOfSeq);
+
+      const users = (await t.client.get("/Users?count=1000")).body.Resources;
+      expect(byId([...replica.users.values()])).toEqual(byId(users.map(asInSnapshot)));
+      const groups = (await t.client.get("/Groups?count=1000")).body.Resources;
+      expect(byId([...replica.groups.values()])).toEqual(byId(groups.map(asInSnapshot)));
+      for (const group of groups) {
+        const expected = (group.members ?? []).map((m: any) => m.value).sort();
+        expect([...(replica.members.get(group.id)?.keys() ?? [])].sort()).toEqual(expected);
+      }
+      expect(replica.users.size).toBe(14);
+      expect(replica.groups.size).toBe(2);
+    },
+  );
 });
 
 describe("round trips per admin request (steady state: the key and the tenant's configuration cached)", () => {
