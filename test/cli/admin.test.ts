@@ -2,7 +2,7 @@
 // on that same state: a key is checked by what the admin API then does with it.
 
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -12,6 +12,7 @@ import { sha256Hex } from "../../src/lib/crypto.ts";
 import { type ServedWorker, serveWorker } from "../harness/serve-worker.ts";
 import { assertNode22, d1Rows, expectUsageError, filesContaining, jsonCli, runCli } from "./run-cli.ts";
 
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const KEY = /^scimadm_[A-Za-z0-9_-]{43}$/; // 32 random bytes = 43 base64url characters
 let dir: string;
 let worker: ServedWorker;
@@ -169,5 +170,69 @@ describe("events", () => {
 
     const unknown = await runCli(["events", "nobody", "--persist-to", dir]);
     expect(unknown.stderr).toMatch(/unknown tenant "nobody"/);
+  });
+});
+
+describe("README's replica script (examples/admin-replica.mjs)", () => {
+  test("snapshots a tenant, follows its feed by long polling, and ends equal to what SCIM shows", async () => {
+    const { token } = await cli("create", "mirror");
+    const { key } = await cli("admin-key", "create", "--tenant", "mirror");
+    const scim = async (method: string, path: string, body?: unknown) => {
+      const response = await worker.tenantFetch("mirror", `/scim/v2${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return (await response.json().catch(() => undefined)) as any;
+    };
+    const user = (n: number) => scim("POST", "/Users", { userName: `m${n}@contoso.com`, active: true });
+    const ada = await user(1);
+    const bob = await user(2);
+    const group = await scim("POST", "/Groups", { displayName: "Mirrors", members: [{ value: ada.id }, { value: bob.id }] });
+
+    const replicaFile = join(dir, "replica.json");
+    const script = spawn(process.execPath, ["examples/admin-replica.mjs"], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ADMIN_URL: worker.origin, ADMIN_KEY: key, TENANT: "mirror", REPLICA: replicaFile },
+    });
+    let stderr = "";
+    script.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const lastSeq = async () => (await admin(key, "/tenants")).body.tenants[0].lastSeq;
+    const replicaAt = async (seq: number) => {
+      let replica: any;
+      for (let i = 0; i < 150 && replica?.seq !== seq; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        replica = JSON.parse(await readFile(replicaFile, "utf8").catch(() => "null"));
+      }
+      return replica;
+    };
+    try {
+      // The snapshot first; what follows reaches the replica only through the feed.
+      expect((await replicaAt(await lastSeq())).seq).toBe(await lastSeq());
+      const carol = await user(3);
+      await scim("PATCH", `/Users/${ada.id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] });
+      await scim("PATCH", `/Groups/${group.id}`, {
+        schemas: [PATCH],
+        Operations: [
+          { op: "add", path: "members", value: [{ value: carol.id }] },
+          { op: "remove", path: `members[value eq "${ada.id}"]` },
+        ],
+      });
+      await scim("DELETE", `/Users/${bob.id}`);
+      const target = await lastSeq();
+      const replica = await replicaAt(target);
+      expect(stderr).toBe("");
+      expect(replica.seq).toBe(target);
+
+      const inEvents = ({ groups: _g, members: _m, meta: { location: _l, ...meta }, ...rest }: any) => ({ ...rest, meta });
+      const users = (await scim("GET", "/Users")).Resources;
+      expect(replica.users).toEqual(Object.fromEntries(users.map((u: any) => [u.id, inEvents(u)])));
+      const groups = (await scim("GET", "/Groups")).Resources;
+      expect(replica.groups).toEqual(Object.fromEntries(groups.map((g: any) => [g.id, inEvents(g)])));
+      expect(replica.members).toEqual({ [group.id]: { [carol.id]: "User" } });
+    } finally {
+      script.kill();
+    }
   });
 });
