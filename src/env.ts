@@ -21,6 +21,8 @@ export interface Env {
    * Unset: the token endpoint refuses to issue and no access token verifies.
    */
   ACCESS_TOKEN_SECRET?: string;
+  /** Days the change feed keeps events unless a tenant's settings say otherwise (default 30). */
+  EVENT_RETENTION_DAYS?: string;
   /** Optional: the same region hint given to `wrangler d1 create --location`. */
   DO_LOCATION_HINT?: string;
 }

@@ -74,8 +74,10 @@ Schema extensions and provisioning policy:
   domains set <tenant> [domain ...]   Users' userName and work emails must be in these domains;
                                       no domains = no restriction
   settings set <tenant> [--delete-mode hard|soft] [--groups on|off] [--rate-limit N|default]
+                    [--event-retention-days N|default]
                     What DELETE does (soft: deactivate and hide, a re-create restores), group
-                    provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT)
+                    provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT), days the
+                    change feed keeps events (default: EVENT_RETENTION_DAYS)
 
 Admin API keys (/admin/v1 on the single-host origin, for the SaaS product's backend):
   admin-key create [--tenant <tenant>]  New key for one tenant, or for every tenant without --tenant;
@@ -120,7 +122,7 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   schema list     [{"urn","resourceType","required","attributes","createdAt"}]
   schema remove   {"tenant","urn","removed"}
   domains set, settings set
-                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond"}
+                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays"}
   auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
   admin-key create  {"id","key","scope"}        (scope: the tenant, or "*" for every tenant)
   admin-key list    [{"id","scope","createdAt","revokedAt"}]

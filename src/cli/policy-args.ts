@@ -13,6 +13,7 @@ export const POLICY_OPTIONS = {
   "delete-mode": { type: "string" },
   groups: { type: "string" },
   "rate-limit": { type: "string" },
+  "event-retention-days": { type: "string" },
 } as const;
 
 export type PolicyOption = keyof typeof POLICY_OPTIONS;
@@ -33,6 +34,8 @@ export interface SettingsChange {
   groupsEnabled?: boolean;
   /** null: back to the deployment's default. */
   rateLimitPerSecond?: number | null;
+  /** null: back to the deployment's default. */
+  eventRetentionDays?: number | null;
 }
 
 interface Common {
@@ -147,7 +150,15 @@ function parseSettings(values: PolicyValues): SettingsChange {
     else if (/^[1-9]\d{0,5}$/.test(rate)) change.rateLimitPerSecond = Number(rate);
     else throw usageError("--rate-limit must be requests per second (1-999999) or default");
   }
-  if (Object.keys(change).length === 0) throw usageError("settings set needs --delete-mode, --groups or --rate-limit");
+  const retention = values["event-retention-days"];
+  if (retention !== undefined) {
+    if (retention === "default") change.eventRetentionDays = null;
+    else if (/^[1-9]\d{0,4}$/.test(retention)) change.eventRetentionDays = Number(retention);
+    else throw usageError("--event-retention-days must be days (1-99999) or default");
+  }
+  if (Object.keys(change).length === 0) {
+    throw usageError("settings set needs --delete-mode, --groups, --rate-limit or --event-retention-days");
+  }
   return change;
 }
 

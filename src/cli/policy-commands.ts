@@ -20,6 +20,8 @@ export interface ProvisioningSettings {
   groupsEnabled: boolean;
   /** null: the deployment's TENANT_RATE_LIMIT. */
   rateLimitPerSecond: number | null;
+  /** null: the deployment's EVENT_RETENTION_DAYS. */
+  eventRetentionDays: number | null;
 }
 
 export const DEFAULT_PROVISIONING: ProvisioningSettings = {
@@ -27,6 +29,7 @@ export const DEFAULT_PROVISIONING: ProvisioningSettings = {
   deleteMode: "hard",
   groupsEnabled: true,
   rateLimitPerSecond: null,
+  eventRetentionDays: null,
 };
 
 type Request<C extends PolicyRequest["command"]> = Extract<PolicyRequest, { command: C }>;
@@ -53,6 +56,7 @@ export const settingsOf = (row: sql.SettingsRow | undefined): ProvisioningSettin
         deleteMode: row.delete_mode,
         groupsEnabled: row.groups_enabled === 1,
         rateLimitPerSecond: row.rate_limit_per_second,
+        eventRetentionDays: row.event_retention_days,
       }
     : DEFAULT_PROVISIONING;
 

@@ -27,6 +27,7 @@ export const settingsText = (s: commands.ProvisioningSettings) =>
     `DELETE: ${s.deleteMode === "hard" ? "hard delete" : "soft delete (deactivate and hide; a re-create restores)"}`,
     `Group provisioning: ${s.groupsEnabled ? "on" : "off"}`,
     `Rate limit: ${s.rateLimitPerSecond === null ? "deployment default (TENANT_RATE_LIMIT)" : `${s.rateLimitPerSecond} requests/s`}`,
+    `Change feed retention: ${s.eventRetentionDays === null ? "deployment default (EVENT_RETENTION_DAYS)" : `${s.eventRetentionDays} days`}`,
   ].join("\n");
 
 export async function runPolicyCommand(request: PolicyRequest, ctx: Context): Promise<string> {

@@ -28,6 +28,7 @@ export interface SettingsRow {
   delete_mode: "hard" | "soft";
   groups_enabled: number;
   rate_limit_per_second: number | null;
+  event_retention_days: number | null;
   updated_at: string;
 }
 
@@ -63,9 +64,11 @@ export const removeSchema = (tenant: string, urn: string) => [
    AND substr(attribute, 1, length(${textLit(urn)}) + 1) = lower(${textLit(urn)}) || ':'`,
 ];
 
+const SETTINGS_COLUMNS = "allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, event_retention_days, updated_at";
+
 /**
  * Upserts only the columns a command changes; a tenant's first settings row starts from the
- * defaults (no domain restriction, hard delete, groups on, the deployment's rate).
+ * defaults (no domain restriction, hard delete, groups on, the deployment's rate and event retention).
  */
 export function changeSettings(tenant: string, change: SettingsChange & { allowedDomains?: string[] }, at: string) {
   const columns: Record<string, string> = {};
@@ -74,7 +77,16 @@ export function changeSettings(tenant: string, change: SettingsChange & { allowe
   if (change.groupsEnabled !== undefined) columns.groups_enabled = change.groupsEnabled ? "1" : "0";
   if (change.rateLimitPerSecond !== undefined)
     columns.rate_limit_per_second = change.rateLimitPerSecond === null ? "NULL" : String(Math.trunc(change.rateLimitPerSecond));
-  const initial = { allowed_domains: textLit("[]"), delete_mode: "'hard'", groups_enabled: "1", rate_limit_per_second: "NULL", ...columns };
+  if (change.eventRetentionDays !== undefined)
+    columns.event_retention_days = change.eventRetentionDays === null ? "NULL" : String(Math.trunc(change.eventRetentionDays));
+  const initial = {
+    allowed_domains: textLit("[]"),
+    delete_mode: "'hard'",
+    groups_enabled: "1",
+    rate_limit_per_second: "NULL",
+    event_retention_days: "NULL",
+    ...columns,
+  };
   const names = Object.keys(initial);
   return [
     tenantExists(tenant),
@@ -82,9 +94,8 @@ export function changeSettings(tenant: string, change: SettingsChange & { allowe
      SELECT ${tenantLit(tenant)}, ${names.map((n) => initial[n as keyof typeof initial]).join(", ")}, ${instantLit(at)}
      WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLit(tenant)})
      ON CONFLICT (tenant_id) DO UPDATE SET ${[...Object.keys(columns), "updated_at"].map((n) => `${n} = excluded.${n}`).join(", ")}
-     RETURNING allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, updated_at`,
+     RETURNING ${SETTINGS_COLUMNS}`,
   ];
 }
 
-export const selectSettings = (tenant: string) =>
-  `SELECT allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, updated_at FROM tenant_settings WHERE tenant_id = ${tenantLit(tenant)}`;
+export const selectSettings = (tenant: string) => `SELECT ${SETTINGS_COLUMNS} FROM tenant_settings WHERE tenant_id = ${tenantLit(tenant)}`;

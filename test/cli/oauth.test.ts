@@ -182,7 +182,7 @@ describe("federation, settings and show", () => {
       entraTokenTenantId: TID,
       accessTokenSeconds: 7200,
       // The provisioning part of show (test/cli/policy.test.ts): defaults for this tenant.
-      provisioning: { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null },
+      provisioning: { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null, eventRetentionDays: null },
       extensions: [],
     });
 

@@ -88,30 +88,40 @@ describe("schema, domains and settings commands", () => {
       deleteMode: "soft",
       groupsEnabled: false,
       rateLimitPerSecond: 50,
+      eventRetentionDays: null,
       allowedDomains: ["contoso.com", "fabrikam.com"],
     });
     expect((await scim("skill", token, "/Groups")).status).toBe(403);
     expect((await scim("skill", token, `/Users/${created.body.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await scim("skill", token, "/Users?count=0")).body.totalResults).toBe(1);
 
+    // Only the option given changes; the Worker's cron prunes by it (test/integration/events.test.ts).
+    expect(await cli("settings", "set", "skill", "--event-retention-days", "7")).toMatchObject({
+      deleteMode: "soft",
+      eventRetentionDays: 7,
+    });
     const shown = await cli("show", "skill");
     expect(shown.provisioning).toEqual({
       allowedDomains: ["contoso.com", "fabrikam.com"],
       deleteMode: "soft",
       groupsEnabled: false,
       rateLimitPerSecond: 50,
+      eventRetentionDays: 7,
     });
     expect(shown.extensions.map((e: any) => e.urn)).toEqual([SKILLCAST]);
     expect(shown.methods).toContain("secretToken");
     const text = await runCli(["show", "skill", "--persist-to", dir]);
     expect(text.stdout).toContain("Allowed email domains: contoso.com, fabrikam.com");
     expect(text.stdout).toContain("DELETE: soft delete");
+    expect(text.stdout).toContain("Change feed retention: 7 days");
     expect(text.stdout).toContain(`${SKILLCAST} (User)`);
 
     expect((await cli("schema", "remove", "skill", SKILLCAST)).removed).toBe(true);
     expect((await scim("skill", token, `/Schemas/${SKILLCAST}`)).status).toBe(404);
     expect((await cli("domains", "set", "skill")).allowedDomains).toEqual([]);
-    expect((await cli("settings", "set", "skill", "--groups", "on", "--rate-limit", "default")).rateLimitPerSecond).toBeNull();
+    expect(
+      await cli("settings", "set", "skill", "--groups", "on", "--rate-limit", "default", "--event-retention-days", "default"),
+    ).toMatchObject({ rateLimitPerSecond: null, eventRetentionDays: null });
     expect((await scim("skill", token, "/Groups")).status).toBe(200);
   }, 180_000);
 
@@ -146,7 +156,8 @@ describe("schema, domains and settings commands", () => {
       [["schema", "add", "t1", SKILLCAST, "--attr", "A:string:shiny"], /unknown flag/],
       [["schema", "add", "t1", SKILLCAST, "--attr", "A:string", "--attr", "a:boolean"], /given twice/],
       [["domains", "set", "t1", "not a domain"], /not a domain name/],
-      [["settings", "set", "t1"], /needs --delete-mode, --groups or --rate-limit/],
+      [["settings", "set", "t1"], /needs --delete-mode, --groups, --rate-limit or --event-retention-days/],
+      [["settings", "set", "t1", "--event-retention-days", "0"], /days \(1-99999\) or default/],
       [["settings", "set", "t1", "--delete-mode", "maybe"], /hard or soft/],
       [["schema", "frobnicate", "t1"], /unknown command/],
       [["create", "t1", "--attr", "A:string"], /does not apply/],

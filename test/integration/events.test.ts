@@ -1,7 +1,9 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
-import { type FeedEvent, lastSeq, readEvents } from "../../src/events/read.ts";
+import { type FeedEvent, lastSeq, oldestRetainedSeq, readEvents } from "../../src/events/read.ts";
+import worker from "../../src/index.ts";
 import { roundTripsOf } from "../helpers/round-trips.ts";
 import { addExtension, createTenant, ENTERPRISE, entraUser, PATCH_OP, type ScimClient, setSettings } from "../helpers/scim-client.ts";
 import { seedMembers } from "../helpers/seed.ts";
@@ -16,7 +18,7 @@ const db = database(env.DB);
 const feed = (tenant: string, after = 0) => readEvents(db, tenant, { after, limit: 1000 });
 
 /** A resource as GET answers it, less what events leave out: meta.location and the memberships. */
-function asInEvents(resource: Record<string, any>) {
+function asInEvents(resource: Record<string, any>): Record<string, any> {
   const { groups: _groups, members: _members, meta, ...rest } = resource;
   const { location: _location, ...kept } = meta;
   return { ...rest, meta: kept };
@@ -286,5 +288,265 @@ describe("failed and refused writes record nothing", () => {
     expect(refused.map((r) => r.status)).toEqual([409, 412, 400, 400, 404]);
     expect(await lastSeq(db, name)).toBe(before);
     expect(await counter(name)).toBe(before);
+  });
+});
+
+// A consumer's replica, built from the feed alone by the replay rules README states.
+interface Replica {
+  users: Map<string, Record<string, unknown>>;
+  groups: Map<string, Record<string, unknown>>;
+  members: Map<string, Map<string, string>>;
+}
+
+function replay(events: FeedEvent[]): Replica {
+  const replica: Replica = { users: new Map(), groups: new Map(), members: new Map() };
+  // A deleted resource's memberships go with it, without member events.
+  const dropMember = (id: string) => {
+    for (const set of replica.members.values()) set.delete(id);
+  };
+  for (const event of events) {
+    const id = event.resource.id;
+    switch (event.type) {
+      case "user.created":
+      case "user.updated":
+        replica.users.set(id, event.data);
+        break;
+      case "user.deleted":
+        replica.users.delete(id);
+        dropMember(id);
+        break;
+      case "group.created":
+      case "group.updated":
+        replica.groups.set(id, event.data);
+        if (!replica.members.has(id)) replica.members.set(id, new Map());
+        break;
+      case "group.deleted":
+        replica.groups.delete(id);
+        replica.members.delete(id);
+        dropMember(id);
+        break;
+      case "group.member_added": {
+        const member = event.data.member as { value: string; type: string };
+        replica.members.get(id)?.set(member.value, member.type);
+        break;
+      }
+      case "group.member_removed":
+        replica.members.get(id)?.delete((event.data.member as { value: string }).value);
+        break;
+    }
+  }
+  return replica;
+}
+
+const byId = (a: Record<string, any>, b: Record<string, any>) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** What GET /Users and GET /Groups show, and the same read from the replica, in one comparable shape. */
+async function scimState(client: ScimClient) {
+  const users = (await client.get("/Users?count=1000")).body.Resources as Record<string, any>[];
+  const groups = (await client.get("/Groups?count=1000")).body.Resources as Record<string, any>[];
+  return {
+    users: users.map((u) => ({ ...asInEvents(u), groups: (u.groups ?? []).map((g: any) => g.value).sort() })).sort(byId),
+    groups: groups.map((g) => ({ ...asInEvents(g), members: (g.members ?? []).map((m: any) => `${m.value} ${m.type}`).sort() })).sort(byId),
+  };
+}
+
+function replicaState(replica: Replica) {
+  const groupsOf = (userId: string) => [...replica.members].filter(([, set]) => set.has(userId)).map(([groupId]) => groupId);
+  return {
+    users: [...replica.users].map(([id, data]) => ({ ...data, groups: groupsOf(id).sort() }) as Record<string, any>).sort(byId),
+    groups: [...replica.groups]
+      .map(
+        ([id, data]) =>
+          ({ ...data, members: [...(replica.members.get(id) ?? [])].map(([v, t]) => `${v} ${t}`).sort() }) as Record<string, any>,
+      )
+      .sort(byId),
+  };
+}
+
+type Write =
+  | { kind: "createUser"; name: number }
+  | { kind: "putUser"; user: number; title: string }
+  | { kind: "patchUser"; user: number; dialect: "entra" | "rfc"; active: boolean; title: string }
+  | { kind: "deleteUser"; user: number }
+  | { kind: "createGroup"; name: number; members: number[] }
+  | { kind: "putGroup"; group: number; name: number; members: number[] }
+  | { kind: "members"; group: number; form: "add" | "remove" | "removeFilter" | "replace" | "removeAll"; members: number[] }
+  | { kind: "deleteGroup"; group: number }
+  | { kind: "bulk"; name: number; user: number; group: number };
+
+const index = fc.nat({ max: 7 });
+const write: fc.Arbitrary<Write> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant("createUser" as const), name: fc.nat({ max: 5 }) }), weight: 5 },
+  fc.record({ kind: fc.constant("putUser" as const), user: index, title: fc.constantFrom("A", "B") }),
+  fc.record({
+    kind: fc.constant("patchUser" as const),
+    user: index,
+    dialect: fc.constantFrom("entra" as const, "rfc" as const),
+    active: fc.boolean(),
+    title: fc.constantFrom("A", "B"),
+  }),
+  fc.record({ kind: fc.constant("deleteUser" as const), user: index }),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("createGroup" as const),
+      name: fc.nat({ max: 3 }),
+      members: fc.array(index, { maxLength: 3 }),
+    }),
+    weight: 2,
+  },
+  fc.record({ kind: fc.constant("putGroup" as const), group: index, name: fc.nat({ max: 3 }), members: fc.array(index, { maxLength: 3 }) }),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("members" as const),
+      group: index,
+      form: fc.constantFrom("add" as const, "remove" as const, "removeFilter" as const, "replace" as const, "removeAll" as const),
+      members: fc.array(index, { minLength: 1, maxLength: 3 }),
+    }),
+    weight: 3,
+  },
+  fc.record({ kind: fc.constant("deleteGroup" as const), group: index }),
+  fc.record({ kind: fc.constant("bulk" as const), name: fc.nat({ max: 5 }), user: index, group: index }),
+);
+
+/** Sends one write; ids are picked among those created so far (deleted ones too: refused writes are part of the test). */
+async function send(client: ScimClient, known: { users: string[]; groups: string[] }, w: Write) {
+  const pick = (list: string[], i: number) => list[i % list.length];
+  const user = (i: number) => pick(known.users, i);
+  const group = (i: number) => pick(known.groups, i);
+  const memberList = (ids: number[]) => [...new Set(ids.map(user))].filter(Boolean).map((value) => ({ $ref: null, value }));
+  const remember = (list: string[], response: { status: number; body: any }) => {
+    if (response.status === 201 && !list.includes(response.body.id)) list.push(response.body.id);
+  };
+  switch (w.kind) {
+    case "createUser":
+      return remember(known.users, await client.post("/Users", entraUser(`u${w.name}@contoso.com`)));
+    case "putUser": {
+      if (!user(w.user)) return;
+      const current = await client.get(`/Users/${user(w.user)}`);
+      if (current.status !== 200) return;
+      const { id: _id, meta: _meta, groups: _groups, ...body } = current.body;
+      await client.put(`/Users/${user(w.user)}`, { ...body, title: w.title });
+      return;
+    }
+    case "patchUser":
+      if (!user(w.user)) return;
+      await client.patch(
+        `/Users/${user(w.user)}`,
+        w.dialect === "entra"
+          ? patch({ op: "Replace", path: "active", value: w.active ? "True" : "False" }, { op: "Add", path: "title", value: w.title })
+          : patch({ op: "replace", value: { active: w.active, title: w.title } }),
+      );
+      return;
+    case "deleteUser":
+      if (user(w.user)) await client.delete(`/Users/${user(w.user)}`);
+      return;
+    case "createGroup":
+      return remember(
+        known.groups,
+        await client.post("/Groups", { schemas: [GROUP], displayName: `g${w.name}`, members: memberList(w.members) }),
+      );
+    case "putGroup":
+      if (group(w.group))
+        await client.put(`/Groups/${group(w.group)}`, { schemas: [GROUP], displayName: `g${w.name}`, members: memberList(w.members) });
+      return;
+    case "members": {
+      const id = group(w.group);
+      const list = memberList(w.members);
+      if (!id || list.length === 0) return;
+      const op = {
+        add: { op: "Add", path: "members", value: list },
+        remove: { op: "Remove", path: "members", value: list },
+        removeFilter: { op: "remove", path: `members[value eq "${list[0].value}"]` },
+        replace: { op: "replace", path: "members", value: list },
+        removeAll: { op: "remove", path: "members" },
+      }[w.form];
+      await client.patch(`/Groups/${id}`, patch(op));
+      return;
+    }
+    case "deleteGroup":
+      if (group(w.group)) await client.delete(`/Groups/${group(w.group)}`);
+      return;
+    case "bulk": {
+      const operations: unknown[] = [{ method: "POST", path: "/Users", bulkId: "new", data: entraUser(`u${w.name}@contoso.com`) }];
+      if (group(w.group)) {
+        operations.push({
+          method: "PATCH",
+          path: `/Groups/${group(w.group)}`,
+          data: patch({ op: "add", path: "members", value: [{ value: "bulkId:new" }] }),
+        });
+      }
+      if (user(w.user)) operations.push({ method: "DELETE", path: `/Users/${user(w.user)}` });
+      const response = await client.post("/Bulk", { schemas: [BULK], Operations: operations });
+      const created = response.body?.Operations?.[0];
+      if (created?.status === "201") {
+        const id = String(created.location).split("/").pop() as string;
+        if (!known.users.includes(id)) known.users.push(id);
+      }
+      return;
+    }
+  }
+}
+
+describe("replaying the feed", () => {
+  for (const deleteMode of ["hard", "soft"] as const) {
+    it(`rebuilds exactly what GET /Users and /Groups show, from seq 1, with ${deleteMode} deletes`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(write, { minLength: 4, maxLength: 30 }), async (writes) => {
+          const { client, name } = await createTenant();
+          await setSettings(name, { deleteMode });
+          const known = { users: [] as string[], groups: [] as string[] };
+          for (const w of writes) await send(client, known, w);
+          const events = await feed(name);
+          expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+          expect(replicaState(replay(events))).toEqual(await scimState(client));
+        }),
+        { numRuns: 30 },
+      );
+    });
+  }
+});
+
+describe("retention", () => {
+  const DAY = 86_400_000;
+  /** Moves a tenant's events with seq in [from, to] `days` into the past. */
+  const age = (tenant: string, days: number, from = 1, to = Number.MAX_SAFE_INTEGER) =>
+    env.DB.prepare("UPDATE events SET time = ? WHERE tenant_id = ? AND seq BETWEEN ? AND ?")
+      .bind(new Date(Date.now() - days * DAY).toISOString(), tenant, from, to)
+      .run();
+
+  async function runCron() {
+    const ctx = createExecutionContext();
+    worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "0 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+
+  it("prunes events past EVENT_RETENTION_DAYS or the tenant's own retention, and seq goes on after all were pruned", async () => {
+    const standard = await createTenant();
+    const short = await createTenant();
+    const idle = await createTenant();
+    await setSettings(short.name, {});
+    await env.DB.prepare("UPDATE tenant_settings SET event_retention_days = 2 WHERE tenant_id = ?").bind(short.name).run();
+    for (const { client } of [standard, short, idle]) {
+      for (const n of [1, 2, 3]) await createUser(client, `r${n}@contoso.com`);
+    }
+    for (const { name } of [standard, short]) {
+      await age(name, 31, 1, 1);
+      await age(name, 5, 2, 2);
+    }
+    await age(idle.name, 100);
+
+    await runCron();
+    const seqs = async (tenant: string) => (await feed(tenant)).map((e) => e.seq);
+    // The deployment's 30 days: only the 31-day-old event goes.
+    expect(await seqs(standard.name)).toEqual([2, 3]);
+    expect(await oldestRetainedSeq(db, standard.name)).toBe(2);
+    // The tenant's own 2 days: the 5-day-old one goes too.
+    expect(await seqs(short.name)).toEqual([3]);
+    // Everything pruned: the counter stays, so the next event is 4, never 1 again.
+    expect(await seqs(idle.name)).toEqual([]);
+    expect(await lastSeq(db, idle.name)).toBe(3);
+    expect(await oldestRetainedSeq(db, idle.name)).toBe(4);
+    await createUser(idle.client, "r4@contoso.com");
+    expect(await seqs(idle.name)).toEqual([4]);
   });
 });
