@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { fillPlaceholders, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { memoized } from "../lib/memo.ts";
@@ -33,18 +33,43 @@ export const TENANT = sql.placeholder("tenantId");
 
 export type Statement = Parameters<Database["batch"]>[0][number];
 
-/**
- * One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). D1's error
- * for a failed batch names no statement, so it is carried as drizzle carries a failed query's: with
- * the batch's SQL and without its bound values (lib/error-report.ts).
- */
+type BuiltStatement = { sql: string; params: unknown[] };
+const built = (statement: Statement) => (statement as unknown as { toSQL(): BuiltStatement }).toSQL();
+
+// D1's error for a failed batch names no statement, so it is carried as drizzle carries a failed
+// query's: with the batch's SQL and without its bound values (lib/error-report.ts).
+function batchFailure(error: unknown, statements: readonly BuiltStatement[]): unknown {
+  if (!(error instanceof Error) || error instanceof DrizzleQueryError) return error;
+  return new DrizzleQueryError(statements.map((s) => s.sql).join("; "), [], error);
+}
+
+/** One atomic D1 batch of any number of statements (drizzle types it as a non-empty tuple). */
 export async function runBatch(db: Database, statements: readonly Statement[]) {
   try {
     return await db.batch(statements as unknown as [Statement, ...Statement[]]);
   } catch (error) {
-    if (!(error instanceof Error) || error instanceof DrizzleQueryError) throw error;
-    const sqlOf = (s: Statement) => ("toSQL" in s && typeof s.toSQL === "function" ? (s.toSQL() as { sql: string }).sql : "?");
-    throw new DrizzleQueryError(statements.map(sqlOf).join("; "), [], error);
+    throw batchFailure(error, statements.map(built));
+  }
+}
+
+/**
+ * A write's batch whose SQL is built once per isolate (db/prepared.ts), with `sql.placeholder`s
+ * filled from `values` on each call, and `after`, built for the call, in the same atomic batch.
+ * Answers D1's own results: rows under their SQL column names.
+ */
+export async function runPreparedBatch(
+  db: Database,
+  name: string,
+  build: (db: Database) => readonly Statement[],
+  values: Record<string, unknown>,
+  after: readonly Statement[] = [],
+): Promise<D1Result[]> {
+  const statements = [...prepared(db, name, (d) => build(d).map(built)), ...after.map(built)];
+  const d1 = db.$client;
+  try {
+    return await d1.batch(statements.map(({ sql, params }) => d1.prepare(sql).bind(...fillPlaceholders(params, values))));
+  } catch (error) {
+    throw batchFailure(error, statements);
   }
 }
 

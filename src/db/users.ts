@@ -3,7 +3,9 @@ import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { Membership, StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { type Statement, type Database, type ListQuery, listPage, runBatch, TENANT, totalOver } from "./client.ts";
+import { recorded, resourceEvent } from "../events/record.ts";
+import { memoized } from "../lib/memo.ts";
+import { type Statement, type Database, type ListQuery, listPage, runPreparedBatch, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { prepared } from "./prepared.ts";
 import { groupMembers, userEmails, users } from "./schema.ts";
@@ -73,12 +75,36 @@ const param = sql.placeholder;
 // A soft-deleted user is gone as far as SCIM is concerned (the SaaS side still has the row).
 const liveIn = (tenant: string | Placeholder) => and(eq(users.tenantId, tenant), isNull(users.deletedAt));
 
-/** Where a write statement's values come from: values bound in a batch. */
+/** A write statement's values: placeholders, filled on each call of its prepared batch. */
 type Values = (name: string) => SQL;
-const given =
-  (values: Record<string, unknown>): Values =>
-  (name) =>
-    sql`${values[name]}`;
+const bound: Values = (name) => sql`${param(name)}`;
+
+// Names a tenant's resource type within a prepared statement's name: its events' SQL depends on
+// the type's extensions (events/record.ts), and tenancy/resource-types.ts keeps one object per set.
+let typeCount = 0;
+const typeKey = memoized((_type: ResourceTypeDef) => String(++typeCount));
+
+/** The event a user write records (events/record.ts), in its batch. */
+export interface UserEvent {
+  type: "user.created" | "user.updated";
+  previous?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+}
+
+// The event of the user row just written, at the version written.
+const writtenEvent = (db: Database, type: ResourceTypeDef) =>
+  resourceEvent(db, param("tenantId"), type, param("id"), {
+    type: param("eventType"),
+    version: param("version"),
+    previous: param("previous"),
+    extra: param("extra"),
+  });
+
+const eventValues = (event: UserEvent) => ({
+  eventType: event.type,
+  previous: event.previous === undefined ? null : JSON.stringify(event.previous),
+  extra: event.extra === undefined ? null : JSON.stringify(event.extra),
+});
 
 const findUserStatement = (db: Database) =>
   db
@@ -158,13 +184,18 @@ const insertUserQuery = (db: Database, v: Values) =>
     ...dataColumns(v),
   });
 
-/** Inserts the user, with `alongside` statements (its unique values, its event), in one atomic batch. */
+/**
+ * Inserts the user and records `event`, with `alongside` statements (its unique values) in the same
+ * atomic batch. The batch's own statements are prepared once per isolate and resource type.
+ */
 export async function insertUser(
   db: Database,
   tenantId: string,
+  type: ResourceTypeDef,
   user: StoredResource,
   passwordHash: string | null,
   json: string,
+  event: UserEvent,
   alongside: readonly Statement[] = [],
 ) {
   const values = {
@@ -175,8 +206,10 @@ export async function insertUser(
     lastModified: user.lastModified,
     version: user.version,
     ...columnsOf(user.data, json),
+    ...eventValues(event),
   };
-  await runBatch(db, [insertUserQuery(db, given(values)), ...alongside]);
+  const build = (d: Database) => recorded(d, param("tenantId"), [insertUserQuery(d, bound), writtenEvent(d, type)]);
+  await runPreparedBatch(db, `insertUser:${typeKey(type)}`, build, values, alongside);
 }
 
 // Clearing deleted_at makes the same statement restore a soft-deleted user that Entra re-creates.
@@ -186,20 +219,24 @@ const updateUserQuery = (db: Database, v: Values, withPassword: boolean) =>
     .update(users)
     .set({ ...dataColumns(v), ...(withPassword ? { passwordHash: v("passwordHash") } : {}), deletedAt: null })
     .where(and(eq(users.tenantId, v("tenantId")), eq(users.id, v("id")), eq(users.version, v("expectedVersion"))))
-    .returning({ memberships: membershipsJson });
+    // Named: the prepared batch answers rows under their SQL column names.
+    .returning({ memberships: sql<string | null>`${membershipsJson} AS memberships` });
 
 /**
- * Writes `user` over the version `expectedVersion` of its row, and returns the user's groups; or
- * undefined when the row is no longer at that version (or gone): nothing was written then.
- * `passwordHash` undefined: the password stays as it is. `alongside`: as for insertUser.
+ * Writes `user` over the version `expectedVersion` of its row and records `event`, and returns the
+ * user's groups; or undefined when the row is no longer at that version (or gone): nothing was
+ * written or recorded then. `passwordHash` undefined: the password stays as it is. `alongside`: as
+ * for insertUser.
  */
 export async function updateUser(
   db: Database,
   tenantId: string,
+  type: ResourceTypeDef,
   user: StoredResource,
   passwordHash: string | null | undefined,
   json: string,
   expectedVersion: number,
+  event: UserEvent,
   alongside: readonly Statement[] = [],
 ): Promise<Membership[] | undefined> {
   const withPassword = passwordHash !== undefined;
@@ -211,9 +248,12 @@ export async function updateUser(
     version: user.version,
     ...(withPassword ? { passwordHash } : {}),
     ...columnsOf(user.data, json),
+    ...eventValues(event),
   };
-  const [rows] = await runBatch(db, [updateUserQuery(db, given(values), withPassword), ...alongside]);
-  const [row] = rows as { memberships: string | null }[];
+  const build = (d: Database) => recorded(d, param("tenantId"), [updateUserQuery(d, bound, withPassword), writtenEvent(d, type)]);
+  const name = `${withPassword ? "updateUserPassword" : "updateUser"}:${typeKey(type)}`;
+  const [updated] = await runPreparedBatch(db, name, build, values, alongside);
+  const [row] = updated.results as { memberships: string | null }[];
   return row && (row.memberships ? JSON.parse(row.memberships) : []);
 }
 

@@ -1,6 +1,14 @@
 import { runBatch } from "../db/client.ts";
 import { isUniqueValueViolation, uniqueValueStatements } from "../db/unique-values.ts";
-import { deleteUserStatements, findDeletedByUserName, findUser, insertUser, softDeleteUserStatements, updateUser } from "../db/users.ts";
+import {
+  deleteUserStatements,
+  findDeletedByUserName,
+  findUser,
+  insertUser,
+  softDeleteUserStatements,
+  type UserEvent,
+  updateUser,
+} from "../db/users.ts";
 import { previousValues } from "../events/previous.ts";
 import { recorded, resourceEvent } from "../events/record.ts";
 import { hashPassword } from "../lib/crypto.ts";
@@ -56,13 +64,12 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
     await insertUser(
       ctx.db,
       ctx.tenant,
+      ctx.type,
       user,
       passwordHash ?? null,
       json,
-      recorded(ctx.db, ctx.tenant, [
-        ...uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
-        resourceEvent(ctx.db, ctx.tenant, ctx.type, user.id, { type: "user.created", version: user.version }),
-      ]),
+      { type: "user.created" },
+      uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
     );
     ctx.recentUsers.remember(user, json);
     return user;
@@ -94,14 +101,11 @@ async function store(ctx: WriteContext, current: StoredResource, input: ScimData
   let memberships;
   try {
     // A restored user is new again to the feed's consumers, who saw it deleted.
-    const event = restoring
-      ? { type: "user.created" as const, extra: { restored: true } }
-      : { type: "user.updated" as const, previous: previousValues(ctx.type, current.data, data) };
-    const alongside = recorded(ctx.db, ctx.tenant, [
-      ...uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
-      resourceEvent(ctx.db, ctx.tenant, ctx.type, user.id, { ...event, version: user.version }),
-    ]);
-    memberships = await updateUser(ctx.db, ctx.tenant, user, passwordHash, json, current.version, alongside);
+    const event: UserEvent = restoring
+      ? { type: "user.created", extra: { restored: true } }
+      : { type: "user.updated", previous: previousValues(ctx.type, current.data, data) };
+    const unique = uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version);
+    memberships = await updateUser(ctx.db, ctx.tenant, ctx.type, user, passwordHash, json, current.version, event, unique);
   } catch (error) {
     if (isUniqueViolation(error)) throw taken(data.userName);
     throw error;

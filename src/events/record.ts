@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { is, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { Database, Statement } from "../db/client.ts";
 import { events, groupMembers, groups, tenantEventCounters, users } from "../db/schema.ts";
 import { memoized } from "../lib/memo.ts";
@@ -24,15 +24,18 @@ const lastSeqOf = (tenant: SQL) =>
  * statement, computed once however many events it records. Each value is bound once: a member
  * statement carrying a client's filter binds no more than the delete it records (db/budget.ts).
  */
-const scope = (tenant: string, resourceId: string) =>
+const scope = (tenant: Bound<string>, resourceId: Bound<string>) =>
   sql`WITH k AS MATERIALIZED (SELECT p.t AS t, p.r AS r, ${lastSeqOf(sql`p.t`)} AS base FROM (SELECT ${tenant} AS t, ${resourceId} AS r) AS p) `;
 
 const eventId = sql`lower(hex(randomblob(16)))`;
 // D1's clock when the batch runs: the commit time, in the form of toISOString, which retention compares.
 const commitTime = sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
+/** A value, or a placeholder for it in a statement prepared once (db/client.ts runPreparedBatch). */
+export type Bound<T> = T | Placeholder;
+
 /** A write's batch: its statements (the event statements among them), then the one that stores the tenant's last seq. */
-export function recorded(db: Database, tenant: string, statements: readonly Statement[]): Statement[] {
+export function recorded(db: Database, tenant: Bound<string>, statements: readonly Statement[]): Statement[] {
   const counter = db
     .insert(tenantEventCounters)
     .values({ tenantId: tenant, lastSeq: sql`${lastSeqOf(sql`${tenant}`)}` })
@@ -65,25 +68,35 @@ function resourceJson(type: ResourceTypeDef): SQL {
 }
 
 export interface ResourceEvent {
-  type: EventType;
+  type: Bound<EventType>;
   /** Recorded only if the row is at this version: a write whose version guard failed records nothing. */
-  version?: number;
-  previous?: Record<string, unknown>;
-  extra?: Record<string, unknown>;
+  version?: Bound<number>;
+  /** JSON objects, or placeholders for their JSON text (null: none). */
+  previous?: Bound<Record<string, unknown>>;
+  extra?: Bound<Record<string, unknown>>;
 }
+
+const jsonOf = (value: Bound<Record<string, unknown>> | undefined) =>
+  value === undefined ? null : isPlaceholder(value) ? value : JSON.stringify(value);
+const isPlaceholder = (value: unknown): value is Placeholder => is(value, Placeholder);
 
 /**
  * Records one event of a User or Group from its live row. After the resource's own statement for
  * created and updated; before its delete for deleted, so the event carries the last state.
  */
-export function resourceEvent(db: Database, tenant: string, type: ResourceTypeDef, id: string, event: ResourceEvent): Statement {
+export function resourceEvent(
+  db: Database,
+  tenant: Bound<string>,
+  type: ResourceTypeDef,
+  id: Bound<string>,
+  event: ResourceEvent,
+): Statement {
   const table = tableOf[type.id as TypeId];
   const live = table === users ? sql` AND r.deleted_at IS NULL` : sql``;
   const atVersion = event.version === undefined ? sql`` : sql` AND r.version = ${event.version}`;
-  const json = (value: Record<string, unknown> | undefined) => (value === undefined ? null : JSON.stringify(value));
   return db.insert(events).select(
     sql`${scope(tenant, id)}SELECT k.t, k.base + 1, ${eventId}, ${event.type}, ${commitTime}, ${type.id}, r.id,
-      ${resourceJson(type)}, ${json(event.previous)}, ${json(event.extra)}
+      ${resourceJson(type)}, ${jsonOf(event.previous)}, ${jsonOf(event.extra)}
       FROM k, ${table} AS r WHERE r.tenant_id = k.t AND r.id = k.r${live}${atVersion}`,
   );
 }

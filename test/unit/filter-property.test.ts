@@ -8,6 +8,7 @@ import { insertUser, listUsers, userStorage } from "../../src/db/users.ts";
 import { prepareList } from "../../src/http/query.ts";
 import { canonicalDateTime } from "../../src/scim/datetime.ts";
 import { parseFilter } from "../../src/scim/filter/parse.ts";
+import { userResourceType } from "../../src/scim/schema/resource-type.ts";
 import { matchesFilter } from "../../src/scim/patch/match.ts";
 import { dateTime } from "../../src/scim/schema/attribute.ts";
 import { parseResource, type ScimData } from "../../src/scim/validate.ts";
@@ -253,7 +254,7 @@ async function store(tenant: string, generated: GeneratedUser[]) {
     const createdAt = new Date(INSTANTS[created]).toISOString();
     return { id: `id-${String(i).padStart(3, "0")}`, data, created: createdAt, lastModified: createdAt, version: 1 };
   });
-  await Promise.all(users.map((u) => insertUser(db, tenant, u, null, JSON.stringify(u.data))));
+  await Promise.all(users.map((u) => insertUser(db, tenant, userResourceType, u, null, JSON.stringify(u.data), { type: "user.created" })));
   return users;
 }
 
