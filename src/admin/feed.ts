@@ -3,6 +3,8 @@ import { tenantState } from "../db/admin.ts";
 import { waitForCommit } from "../durable/client.ts";
 import type { Env } from "../env.ts";
 import { EVENT_TYPES, type EventType, type FeedEvent, oldestRetainedSeq, readEvents } from "../events/read.ts";
+import { logStorageFailure } from "../lib/error-report.ts";
+import { isStorageFailure } from "../lib/storage-failure.ts";
 import { AdminError, badParam, noSuchTenant } from "./errors.ts";
 
 // GET /admin/v1/tenants/{t}/events: a page of the tenant's feed after a cursor, optionally held
@@ -62,13 +64,28 @@ async function assertRetained(req: FeedRequest, lastSeq: number, found: FeedEven
   }
 }
 
+/**
+ * The writer's answer to a wait. If the object resets or moves (a deploy resets every object), the
+ * wait ends early with an empty page, which the consumer's next poll repeats; only a bug in the
+ * object's own code (marked `remote`, durable/client.ts) goes on to a 500.
+ */
+async function parkedUntilCommit(req: FeedRequest, afterSeq: number, ms: number) {
+  try {
+    return await waitForCommit(req.env, req.tenant, afterSeq, ms);
+  } catch (error) {
+    if ((error as { remote?: unknown }).remote === true && !isStorageFailure(error)) throw error;
+    logStorageFailure("writer_unreachable", error);
+    return "timeout";
+  }
+}
+
 export async function readFeed(req: FeedRequest): Promise<FeedPage> {
   const deadline = Date.now() + req.waitMs;
   let { lastSeq, found } = await readOnce(req);
   await assertRetained(req, lastSeq, found);
   while (found.length === 0 && Date.now() < deadline) {
     // Woken by any commit of the tenant: a commit of other types reads again and parks again.
-    const outcome = await waitForCommit(req.env, req.tenant, Math.max(req.after, lastSeq), deadline - Date.now());
+    const outcome = await parkedUntilCommit(req, Math.max(req.after, lastSeq), deadline - Date.now());
     if (outcome === "busy") throw tooManyWaiting();
     if (outcome === "timeout") break;
     ({ lastSeq, found } = await readOnce(req));

@@ -2,7 +2,7 @@
 // (every route refuses every credential but a live admin key of the right scope), the feed's
 // paging, expiry and long polling, and the snapshot's keyset pages.
 
-import { env } from "cloudflare:test";
+import { abortAllDurableObjects, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { adminGet, createAdminKey, readAll, revokeAdminKeyById } from "../helpers/admin.ts";
 import { adminApi } from "../../src/admin/app.ts";
@@ -187,6 +187,23 @@ describe("the events feed", () => {
     const answer = await held;
     expect(Date.now() - committed).toBeLessThan(1000);
     expect(answer.body.events.map((e: any) => [e.seq, e.type, e.previous])).toEqual([[after + 1, "user.updated", { active: true }]]);
+  });
+
+  it("ends a wait early, with an empty page, when the tenant's writer resets under it", async () => {
+    const t = await tenantWithData();
+    const { key } = await createAdminKey(t.name);
+    const after = (await adminGet(`/tenants/${t.name}/events`, key)).body.next;
+    const started = Date.now();
+    const held = adminGet(`/tenants/${t.name}/events?after=${after}&wait=10`, key);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await abortAllDurableObjects();
+    expect((await held).body).toEqual({ events: [], next: after, hasMore: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The next poll parks in a new writer and is woken by its commits.
+    const again = adminGet(`/tenants/${t.name}/events?after=${after}&wait=10`, key);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await t.client.post("/Groups", { displayName: "After reset" })).status).toBe(201);
+    expect((await again).body.events.map((e: any) => e.type)).toEqual(["group.created"]);
   });
 
   it("with wait and types, parks again after a commit of other types", async () => {
