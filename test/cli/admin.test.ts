@@ -168,6 +168,11 @@ describe("events", () => {
       follow.kill();
     }
 
+    await d1Rows(dir, "DELETE FROM events WHERE tenant_id = 'feed' AND seq <= 2");
+    const pruned = await runCli(["events", "feed", "--after", "0", "--json", "--persist-to", dir]);
+    expect(pruned.stderr).toMatch(/events 1 to 2 are past retention; printing from 3/);
+    expect(lines(pruned.stdout).map((e) => e.seq)).toEqual([3, 4, 5]);
+
     const unknown = await runCli(["events", "nobody", "--persist-to", dir]);
     expect(unknown.stderr).toMatch(/unknown tenant "nobody"/);
   });
