@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { adminApi } from "./admin/app.ts";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
 import { scimRoutingPath } from "./http/scim-path.ts";
@@ -43,6 +44,8 @@ export function createApp() {
   // The same API at /scim/v2 (the Tenant URL we hand out) and /scim (what some clients assume).
   app.route("/scim/v2", scimApi());
   app.route("/scim", scimApi());
+  // The SaaS product's backend: admin keys, on the single-host origin only (admin/auth.ts).
+  app.route("/admin/v1", adminApi());
 
   app.notFound((c) => {
     // A known path with an unsupported method is a 405, anything else a 404.

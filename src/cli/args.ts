@@ -3,7 +3,9 @@
 
 import { parseArgs } from "node:util";
 import { TENANT_NAME } from "../lib/token-store.ts";
+import { ADMIN_KEY_OPTIONS, type AdminKeyRequest, parseAdminKeyCommand } from "./admin-key/args.ts";
 import { usageError } from "./errors.ts";
+import { EVENTS_OPTIONS, type EventsRequest, parseEventsCommand } from "./events/args.ts";
 import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
 import {
   POLICY_COMMANDS,
@@ -29,7 +31,9 @@ export type CliRequest =
   | { kind: "run"; command: "list"; target: Target; json: boolean }
   | { kind: "run"; command: Exclude<CommandName, "list">; tenant: string; target: Target; json: boolean }
   | OAuthRequest
-  | PolicyRequest;
+  | PolicyRequest
+  | AdminKeyRequest
+  | EventsRequest;
 
 export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
 
@@ -75,6 +79,19 @@ Schema extensions and provisioning policy:
                     provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT), days the
                     change feed keeps events (default: EVENT_RETENTION_DAYS)
 
+Admin API keys (/admin/v1 on the single-host origin, for the SaaS product's backend):
+  admin-key create [--tenant <tenant>]  New key for one tenant, or for every tenant without --tenant;
+                                        prints it once (only its SHA-256 is stored)
+  admin-key list                        Keys, scopes, dates; never the keys themselves
+  admin-key revoke <id>                 Revoke a key (Workers notice within TOKEN_CACHE_SECONDS)
+
+Change feed:
+  events <tenant> [--after N] [--types type,...] [--follow]
+                    Print the tenant's events after seq N (default: the last 20); --follow keeps
+                    printing new ones (polls every 2 s); types: user.created, user.updated,
+                    user.deleted, group.created, group.updated, group.deleted, group.member_added,
+                    group.member_removed
+
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
   --remote             Use the deployed D1 database and KV namespace
@@ -107,6 +124,10 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   domains set, settings set
                   {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays"}
   auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
+  admin-key create  {"id","key","scope"}        (scope: the tenant, or "*" for every tenant)
+  admin-key list    [{"id","scope","createdAt","revokedAt"}]
+  admin-key revoke  {"id","scope","createdAt","revokedAt"}
+  events          one event per line (JSON Lines), as GET /admin/v1/tenants/{t}/events returns them
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.
 `;
@@ -117,6 +138,20 @@ function rejectPolicyOptions(command: string, values: Record<string, unknown>) {
 }
 
 const COMMANDS: readonly string[] = ["create", "rotate", "revoke", "list"] satisfies CommandName[];
+
+// Each group's own options; any of them given to another command is a usage error.
+const OWN_OPTIONS: Record<string, readonly string[]> = {
+  "admin-key": Object.keys(ADMIN_KEY_OPTIONS),
+  events: Object.keys(EVENTS_OPTIONS),
+};
+
+function rejectOthersOptions(command: string, values: Record<string, unknown>) {
+  for (const [owner, options] of Object.entries(OWN_OPTIONS)) {
+    if (owner === command) continue;
+    const stray = options.find((option) => values[option] !== undefined);
+    if (stray) throw usageError(`--${stray} does not apply to "${command}"`);
+  }
+}
 
 export function validateTenantName(name: string): string {
   // Lower-case only although DNS is case-insensitive: the name is also the D1 key and the
@@ -144,6 +179,8 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
         help: { type: "boolean", short: "h" },
         ...OAUTH_OPTIONS,
         ...POLICY_OPTIONS,
+        ...ADMIN_KEY_OPTIONS,
+        ...EVENTS_OPTIONS,
       },
     });
   } catch (error) {
@@ -155,7 +192,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
 
   const [command, ...rest] = positionals;
   if (command === undefined) throw usageError("missing command\nRun with --help for usage.");
-  if (!COMMANDS.includes(command) && !OAUTH_COMMANDS.includes(command) && !POLICY_COMMANDS.includes(command)) {
+  if (!COMMANDS.includes(command) && !OAUTH_COMMANDS.includes(command) && !POLICY_COMMANDS.includes(command) && !OWN_OPTIONS[command]) {
     throw usageError(`unknown command "${command}"\nRun with --help for usage.`);
   }
   if (values.local && values.remote) throw usageError("--local and --remote exclude each other");
@@ -168,6 +205,14 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
     config: values.config === undefined ? undefined : resolvePath(values.config),
   };
   const json = values.json === true;
+  rejectOthersOptions(command, values);
+  if (command === "admin-key" || command === "events") {
+    rejectForeignOptions(command, values);
+    rejectPolicyOptions(command, values);
+    return command === "admin-key"
+      ? parseAdminKeyCommand(rest, values, target, json, validateTenantName)
+      : parseEventsCommand(rest, values, target, json, validateTenantName);
+  }
 
   if (POLICY_COMMANDS.includes(command)) {
     rejectForeignOptions(command, values);

@@ -54,7 +54,7 @@ async function issueToken(tenant: string, ctx: Context) {
 const storeToken = (ctx: Context, hash: string, record: TokenRecord) =>
   ctx.store.kvPut(tokenKey(hash), JSON.stringify(record), { tenant: record.tenant });
 
-async function prepare(ctx: Context) {
+export async function prepare(ctx: Context) {
   if (!ctx.target.remote) ctx.log("Applying D1 migrations to local state (once per fresh checkout)...");
   await ctx.store.prepare();
 }

@@ -52,7 +52,7 @@ export function groupStorage(tenantId: string | Placeholder, type: ResourceTypeD
 
 type GroupRow = typeof groups.$inferSelect;
 
-const toStored = (row: GroupRow): StoredResource => ({
+export const toStored = (row: GroupRow): StoredResource => ({
   id: row.id,
   data: JSON.parse(row.data),
   created: row.created,

@@ -12,7 +12,7 @@ import type { TenantConfig } from "../tenancy/config.ts";
 import { unavailable, unwrap, type WriteResult } from "./result.ts";
 import type { TenantWriter } from "./tenant-writer.ts";
 
-type WriterMethods = Pick<TenantWriter, "create" | "replace" | "patch" | "remove">;
+type WriterMethods = Pick<TenantWriter, "create" | "replace" | "patch" | "remove" | "waitForCommit">;
 
 /**
  * The stub of the tenant's writer; one object per tenant, named by the tenant. DO_LOCATION_HINT
@@ -80,3 +80,7 @@ async function call<T>(pending: Promise<WriteResult<T>>): Promise<T> {
   }
   return unwrap(result);
 }
+
+/** Parks until the tenant's writer commits after `afterSeq` (the feed's `wait`), or `ms` pass. */
+export const waitForCommit = (env: Env, tenant: string, afterSeq: number, ms: number) =>
+  writerFor(env, tenant).waitForCommit(tenant, afterSeq, ms);

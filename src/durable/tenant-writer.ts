@@ -10,6 +10,8 @@ import type { ScimData } from "../scim/validate.ts";
 import { tenantResourceTypes } from "../tenancy/resource-types.ts";
 import { type Bucket, take } from "../ratelimit/bucket.ts";
 import { tooManyRequests } from "../ratelimit/tenant.ts";
+import { lastSeq } from "../events/read.ts";
+import { commitWaiters } from "./commit-waiters.ts";
 import { capture, type WriteResult } from "./result.ts";
 
 type TypeId = keyof typeof domains;
@@ -26,6 +28,7 @@ export class TenantWriter extends DurableObject<Env> {
   // The tenant's write rate, exact across isolates; in memory, as an evicted object's bucket would have refilled.
   private bucket: Bucket | undefined;
   private readonly recentUsers = recentWrites();
+  private readonly commits = commitWaiters();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -56,6 +59,10 @@ export class TenantWriter extends DurableObject<Env> {
     };
     const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
     this.tail = run.catch(() => undefined);
+    run.then(
+      (result) => result.ok && this.commits.notify(),
+      () => undefined,
+    );
     return run;
   }
 
@@ -74,5 +81,10 @@ export class TenantWriter extends DurableObject<Env> {
 
   remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
     return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch));
+  }
+
+  /** The feed's long poll: resolves once a write commits after `afterSeq`, or after `ms`. Reads only the counter. */
+  waitForCommit(tenant: string, afterSeq: number, ms: number) {
+    return this.commits.wait(ms, async () => (await lastSeq(this.db, tenant)) > afterSeq);
   }
 }

@@ -1,59 +1,11 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { events, tenantEventCounters } from "../db/schema.ts";
+import { type EventType, type FeedEvent, toEvent } from "./json.ts";
 
 // The change feed as its readers see it (README: Change feed). Readers read D1, never the writer.
 
-export type EventType =
-  | "user.created"
-  | "user.updated"
-  | "user.deleted"
-  | "group.created"
-  | "group.updated"
-  | "group.deleted"
-  | "group.member_added"
-  | "group.member_removed";
-
-export const EVENT_TYPES: readonly EventType[] = [
-  "user.created",
-  "user.updated",
-  "user.deleted",
-  "group.created",
-  "group.updated",
-  "group.deleted",
-  "group.member_added",
-  "group.member_removed",
-];
-
-/** One event as served: the type's own flags ("soft", "restored") sit at the top level. */
-export interface FeedEvent {
-  seq: number;
-  id: string;
-  type: EventType;
-  time: string;
-  tenant: string;
-  resource: { type: "User" | "Group"; id: string };
-  data: Record<string, unknown>;
-  previous?: Record<string, unknown>;
-  [flag: string]: unknown;
-}
-
-type EventRow = typeof events.$inferSelect;
-
-/** The one place an event row becomes the event's JSON. */
-export function toEvent(row: EventRow): FeedEvent {
-  return {
-    seq: row.seq,
-    id: row.id,
-    type: row.type as EventType,
-    time: row.time,
-    tenant: row.tenantId,
-    resource: { type: row.resourceType, id: row.resourceId },
-    data: JSON.parse(row.data),
-    ...(row.previous === null ? {} : { previous: JSON.parse(row.previous) }),
-    ...(row.extra === null ? {} : JSON.parse(row.extra)),
-  };
-}
+export { EVENT_TYPES, type EventType, type FeedEvent, toEvent } from "./json.ts";
 
 export interface EventQuery {
   /** Events with a seq above this one. */
