@@ -178,7 +178,7 @@ describe("events", () => {
   });
 });
 
-describe("README's replica script (examples/admin-replica.mjs)", () => {
+describe("README's replica script (src/examples/admin-replica.mjs)", () => {
   test("snapshots a tenant, follows its feed by long polling, and ends equal to what SCIM shows", async () => {
     const { token } = await cli("create", "mirror");
     const { key } = await cli("admin-key", "create", "--tenant", "mirror");
@@ -196,7 +196,7 @@ describe("README's replica script (examples/admin-replica.mjs)", () => {
     const group = await scim("POST", "/Groups", { displayName: "Mirrors", members: [{ value: ada.id }, { value: bob.id }] });
 
     const replicaFile = join(dir, "replica.json");
-    const script = spawn(process.execPath, ["examples/admin-replica.mjs"], {
+    const script = spawn(process.execPath, ["src/examples/admin-replica.mjs"], {
       cwd: PROJECT_ROOT,
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, ADMIN_URL: worker.origin, ADMIN_KEY: key, TENANT: "mirror", REPLICA: replicaFile },
