@@ -1,5 +1,7 @@
 import { and, asc, count, eq, getTableColumns, gt, inArray, isNull, type Placeholder, type SQL, sql } from "drizzle-orm";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { alias } from "drizzle-orm/sqlite-core";
+import { isStorageFailure } from "../lib/storage-failure.ts";
 import type { StorageMap } from "../scim/filter/compile.ts";
 import type { MemberRow } from "../scim/resource-json.ts";
 import { groupResourceType, type ResourceTypeDef } from "../scim/schema/resource-type.ts";
@@ -14,7 +16,6 @@ import { dropUniqueValues } from "./unique-values.ts";
 
 // D1 binds at most 100 parameters per statement.
 const ID_CHUNK = 90;
-const MEMBER_ROWS_PER_INSERT = 25;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -192,14 +193,72 @@ export function updateGroupStatement(db: Database, tenantId: string, group: Stor
     .where(byId(tenantId, group.id));
 }
 
+/**
+ * `ids` (one bound JSON array, however many) beside the tenant's live user (`u`) and group (`g`) of each:
+ * `m.key` is the id's place in `ids`, `m.value` the id; `u.id` and `g.id` are null where it is not one.
+ */
+const memberLookup = (tenant: SQL, ids: string[]) =>
+  sql`json_each(${JSON.stringify(ids)}) AS m
+    LEFT JOIN ${users} AS u ON u.tenant_id = ${tenant} AND u.id = m.value AND u.deleted_at IS NULL
+    LEFT JOIN ${groups} AS g ON u.id IS NULL AND g.tenant_id = ${tenant} AND g.id = m.value`;
+
+/**
+ * The ids of `ids` that are live Users or Groups of the tenant, as rows (key: place in `ids`, id,
+ * type), read inside the statement that writes them: an unknown id yields no row, so writes nothing.
+ */
+export const existingMembers = (tenant: SQL, ids: string[]) =>
+  sql`(SELECT m.key AS key, m.value AS id, CASE WHEN u.id IS NULL THEN 'Group' ELSE 'User' END AS type
+    FROM ${memberLookup(tenant, ids)} WHERE u.id IS NOT NULL OR g.id IS NOT NULL)`;
+
 /** Adding an existing member is not an error (Entra re-sends adds): the primary key absorbs it. */
-export function addMemberStatements(db: Database, tenantId: string, groupId: string, members: MemberRow[]) {
-  return chunks(members, MEMBER_ROWS_PER_INSERT).map((part) =>
-    db
-      .insert(groupMembers)
-      .values(part.map((m) => ({ tenantId, groupId, memberId: m.memberId, memberType: m.memberType })))
-      .onConflictDoNothing(),
-  );
+export function addMembersStatement(db: Database, tenantId: string, groupId: string, ids: string[]) {
+  // SQLite needs a WHERE in an INSERT ... SELECT before ON CONFLICT (its parser would take ON for a join's).
+  return db
+    .insert(groupMembers)
+    .select(sql`SELECT ${tenantId}, ${groupId}, e.id, e.type FROM ${existingMembers(sql`${tenantId}`, ids)} AS e WHERE true`)
+    .onConflictDoNothing();
+}
+
+/**
+ * Marks the error the member guard raises. It is bound, never part of the SQL text, so only SQLite
+ * evaluating the guard can put it in an error message.
+ */
+const REFUSED = "scim-edge: group write refused: ";
+
+/**
+ * A statement that fails its batch, so that D1 rolls the batch back, unless the group exists and each
+ * of `ids` is a live User or Group of the tenant other than the group. SQLite has RAISE only in
+ * triggers: json_extract with a path that is no JSON path fails, naming the path. The path depends on
+ * the row, so SQLite cannot evaluate it once up front (as it does constant expressions) for no row.
+ */
+export function memberGuardStatement(db: Database, tenantId: string, groupId: string, ids: string[]) {
+  return db.select({ refused: sql`json_extract('{}', ${REFUSED} || bad.id)` }).from(sql`(
+    SELECT m.value AS id FROM ${memberLookup(sql`${tenantId}`, ids)} WHERE (u.id IS NULL AND g.id IS NULL) OR m.value = ${groupId}
+    UNION ALL
+    SELECT s.value FROM json_each(json_array(${groupId})) AS s
+      WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = s.value)
+  ) AS bad`);
+}
+
+/**
+ * Whether a batch failed because its member guard refused it. D1's own error carries SQLite's message;
+ * drizzle's wrapper of it is skipped, as it may list the bound values, the marker among them.
+ */
+export function isMemberGuardRefusal(error: unknown): boolean {
+  if (isStorageFailure(error)) return false;
+  for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    if (!(at instanceof DrizzleQueryError) && at.message.includes(REFUSED)) return true;
+  }
+  return false;
+}
+
+/** The group at its next version, its attributes as they are: a change to its members alone. */
+export function touchGroupStatement(db: Database, tenantId: string, groupId: string, lastModified: string) {
+  return db
+    .update(groups)
+    .set({ lastModified, version: sql`${groups.version} + 1` })
+    .where(byId(tenantId, groupId))
+    .returning();
 }
 
 const ofGroup = (tenantId: string, groupId: string) => and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));

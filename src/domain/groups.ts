@@ -1,12 +1,16 @@
 import { type Database, runBatch, type Statement } from "../db/client.ts";
 import {
-  addMemberStatements,
+  addMembersStatement,
   deleteGroupStatements,
   groupStorage,
   insertGroupStatement,
+  isMemberGuardRefusal,
   loadForWrite,
+  memberGuardStatement,
   membersIn,
   removeMembersWhere,
+  toStored,
+  touchGroupStatement,
   updateGroupStatement,
 } from "../db/groups.ts";
 import { uniqueValueStatements } from "../db/unique-values.ts";
@@ -62,9 +66,10 @@ async function load(db: Database, tenantId: string, groupId: string, ids: string
   return { current: group as StoredResource, rows: found };
 }
 
-/** The rows of the members `refs` names, once each, in id order (the order a group's members are read in). */
-const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) =>
-  [...new Set(refs.map((r) => r.value))].sort().map((id) => rows.get(id) as MemberRow);
+/** The members `refs` names, once each, in id order (the order a group's members are read in). */
+const idsOf = (refs: MemberRef[]) => [...new Set(refs.map((r) => r.value))].sort();
+
+const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) => idsOf(refs).map((id) => rows.get(id) as MemberRow);
 
 /** Without members, a create is its insert (and its unique values) alone: there is nothing to check before it. */
 export async function createGroup({ db, tenant: tenantId, type }: WriteContext, input: ScimData): Promise<StoredResource> {
@@ -81,9 +86,8 @@ export async function createGroup({ db, tenant: tenantId, type }: WriteContext, 
     return { ...group, members: [] };
   }
   const { rows } = await load(db, tenantId, group.id, referencedMembers([{ kind: "add", members }]), undefined, true);
-  const written = rowsFor(members, rows);
-  await runBatch(db, recorded(db, tenantId, [...created, ...adding(db, tenantId, group.id, written)]));
-  return { ...group, members: written };
+  await runBatch(db, recorded(db, tenantId, [...created, ...adding(db, tenantId, group.id, idsOf(members))]));
+  return { ...group, members: rowsFor(members, rows) };
 }
 
 const next = (current: StoredResource, data: ScimData): StoredResource => ({
@@ -96,19 +100,19 @@ const next = (current: StoredResource, data: ScimData): StoredResource => ({
 // Member statements with their events, each event statement before the statement it records, as it
 // reads which rows the change will add or remove.
 
-function adding(db: Database, tenantId: string, groupId: string, rows: MemberRow[]): Statement[] {
-  if (rows.length === 0) return [];
-  return [membersAddedEvents(db, tenantId, groupId, rows), ...addMemberStatements(db, tenantId, groupId, rows)];
+function adding(db: Database, tenantId: string, groupId: string, ids: string[]): Statement[] {
+  if (ids.length === 0) return [];
+  return [membersAddedEvents(db, tenantId, groupId, ids), addMembersStatement(db, tenantId, groupId, ids)];
 }
 
 function removing(db: Database, tenantId: string, groupId: string, where: SQL | undefined): Statement[] {
   return [membersRemovedEvents(db, tenantId, groupId, where), removeMembersWhere(db, tenantId, groupId, where)];
 }
 
-/** The members become `rows`: only those leaving are removed and only those joining added, so only they have events. */
-function replacing(db: Database, tenantId: string, groupId: string, rows: MemberRow[]): Statement[] {
-  const leaving = rows.length > 0 ? sql`NOT (${membersIn(rows.map((m) => m.memberId))})` : undefined;
-  return [...removing(db, tenantId, groupId, leaving), ...adding(db, tenantId, groupId, rows)];
+/** The members become `ids`: only those leaving are removed and only those joining added, so only they have events. */
+function replacing(db: Database, tenantId: string, groupId: string, ids: string[]): Statement[] {
+  const leaving = ids.length > 0 ? sql`NOT (${membersIn(ids)})` : undefined;
+  return [...removing(db, tenantId, groupId, leaving), ...adding(db, tenantId, groupId, ids)];
 }
 
 /** The group's row written at its next version, with its group.updated event. */
@@ -133,28 +137,21 @@ export async function replaceGroup(
   const { data, members } = withoutMembers(input);
   const { current, rows } = await load(db, tenantId, id, referencedMembers([{ kind: "add", members }]), ifMatch);
   const group = next(current, keepImmutable(type, current.data, data));
-  const written = rowsFor(members, rows);
   await runBatch(
     db,
     recorded(db, tenantId, [
       ...updating(db, tenantId, type, current, group),
-      ...replacing(db, tenantId, id, written),
+      ...replacing(db, tenantId, id, idsOf(members)),
       ...uniqueValueStatements(db, tenantId, type, id, group.version),
     ]),
   );
-  return { ...group, members: written };
+  return { ...group, members: rowsFor(members, rows) };
 }
 
-function intentStatements(
-  db: Database,
-  tenantId: string,
-  groupId: string,
-  intent: MemberIntent,
-  rows: Map<string, MemberRow>,
-): Statement[] {
+function intentStatements(db: Database, tenantId: string, groupId: string, intent: MemberIntent): Statement[] {
   switch (intent.kind) {
     case "add":
-      return adding(db, tenantId, groupId, rowsFor(intent.members, rows));
+      return adding(db, tenantId, groupId, idsOf(intent.members));
     case "remove":
       return removing(db, tenantId, groupId, membersIn(intent.ids));
     case "removeWhere":
@@ -162,18 +159,42 @@ function intentStatements(
     case "removeAll":
       return removing(db, tenantId, groupId, undefined);
     case "replace":
-      return replacing(db, tenantId, groupId, rowsFor(intent.members, rows));
+      return replacing(db, tenantId, groupId, idsOf(intent.members));
   }
 }
 
-export async function patchGroup(
-  { db, tenant: tenantId, type }: WriteContext,
-  id: string,
-  ops: PatchOp[],
-  ifMatch?: string,
-): Promise<StoredResource> {
+/**
+ * Entra's PATCH: members alone, without If-Match, in one batch with nothing read first. Its first
+ * statement refuses the batch (D1 then rolls it back) unless the group exists and every member to add
+ * is a live User or Group of the tenant other than the group; refused, it answers undefined and the
+ * request takes the read path, which names what is wrong. The inserts read the members' types from
+ * their rows, so the batch needs nothing a read would give.
+ */
+async function patchMembers({ db, tenant: tenantId, type }: WriteContext, id: string, intents: MemberIntent[]) {
+  const statements = [
+    memberGuardStatement(db, tenantId, id, referencedMembers(intents)),
+    touchGroupStatement(db, tenantId, id, new Date().toISOString()),
+    // Members are rows, not attributes of the group's: no attribute changed.
+    resourceEvent(db, tenantId, type, id, { type: "group.updated", previous: {} }),
+    ...intents.flatMap((intent) => intentStatements(db, tenantId, id, intent)),
+  ];
+  try {
+    const [, touched] = await runBatch(db, recorded(db, tenantId, statements));
+    return toStored((touched as Parameters<typeof toStored>[0][])[0]);
+  } catch (error) {
+    if (isMemberGuardRefusal(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function patchGroup(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string): Promise<StoredResource> {
+  const { db, tenant: tenantId, type } = ctx;
   const { attributeOps, memberIntents } = splitMemberOperations(ops);
-  const { current, rows } = await load(db, tenantId, id, referencedMembers(memberIntents), ifMatch);
+  if (attributeOps.length === 0 && ifMatch === undefined) {
+    const patched = await patchMembers(ctx, id, memberIntents);
+    if (patched) return patched;
+  }
+  const { current } = await load(db, tenantId, id, referencedMembers(memberIntents), ifMatch);
   const data = attributeOps.length ? parseResource(applyPatch(current.data, attributeOps, type), type) : current.data;
   const group = next(current, data);
   // Statements run in order inside one atomic batch, so "replace then add" lands as written.
@@ -181,7 +202,7 @@ export async function patchGroup(
     db,
     recorded(db, tenantId, [
       ...updating(db, tenantId, type, current, group),
-      ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent, rows)),
+      ...memberIntents.flatMap((intent) => intentStatements(db, tenantId, id, intent)),
       ...(attributeOps.length ? uniqueValueStatements(db, tenantId, type, id, group.version) : []),
     ]),
   );

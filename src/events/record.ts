@@ -1,8 +1,8 @@
 import { is, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { Database, Statement } from "../db/client.ts";
+import { existingMembers } from "../db/groups.ts";
 import { events, groupMembers, groups, tenantEventCounters, users } from "../db/schema.ts";
 import { memoized } from "../lib/memo.ts";
-import type { MemberRow } from "../scim/resource-json.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import { hiddenFromEvents } from "./previous.ts";
 import type { EventType } from "./read.ts";
@@ -104,14 +104,13 @@ export function resourceEvent(
 const memberData = (value: SQL, type: SQL) => sql`json_object('member', json_object('value', ${value}, 'type', ${type}))`;
 const inGroup = sql`${groupMembers.tenantId} = k.t AND ${groupMembers.groupId} = k.r`;
 
-/** group.member_added for each of `rows` not yet a member: before the statements that insert them. */
-export function membersAddedEvents(db: Database, tenant: string, groupId: string, rows: MemberRow[]): Statement {
-  const list = JSON.stringify(rows.map((m) => [m.memberId, m.memberType]));
+/** group.member_added for each of `ids` that exists and is not yet a member: before the statement that inserts them. */
+export function membersAddedEvents(db: Database, tenant: string, groupId: string, ids: string[]): Statement {
   return db.insert(events).select(
-    sql`${scope(tenant, groupId)}SELECT k.t, k.base + row_number() OVER (ORDER BY j.key), ${eventId}, 'group.member_added', ${commitTime},
-      'Group', k.r, ${memberData(sql`j.value ->> 0`, sql`j.value ->> 1`)}, NULL, NULL
-      FROM k, json_each(${list}) AS j
-      WHERE NOT EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${inGroup} AND ${groupMembers.memberId} = j.value ->> 0)`,
+    sql`${scope(tenant, groupId)}SELECT k.t, k.base + row_number() OVER (ORDER BY e.key), ${eventId}, 'group.member_added', ${commitTime},
+      'Group', k.r, ${memberData(sql`e.id`, sql`e.type`)}, NULL, NULL
+      FROM k, ${existingMembers(sql`(SELECT t FROM k)`, ids)} AS e
+      WHERE NOT EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${inGroup} AND ${groupMembers.memberId} = e.id)`,
   );
 }
 

@@ -1,6 +1,9 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client.ts";
 import { groupStorage } from "../../src/db/groups.ts";
-import { createTenant, entraUser, PATCH_OP, q, type ScimClient } from "../helpers/scim-client.ts";
+import { lastSeq } from "../../src/events/read.ts";
+import { createTenant, entraUser, PATCH_OP, q, type ScimClient, setSettings } from "../helpers/scim-client.ts";
 import { queryPlan } from "../helpers/query-plan.ts";
 import { memberCount, seedMembers } from "../helpers/seed.ts";
 
@@ -109,6 +112,52 @@ describe("Groups resource", () => {
     const posted = await a.client.post("/Groups", { ...entraGroup("Bad"), members: [{ value: foreign }] });
     expect(posted.status).toBe(400);
     expect((await a.client.get(`/Groups?filter=${q('displayName eq "Bad"')}`)).body.totalResults).toBe(0);
+  });
+
+  it("refuses a members-only PATCH naming unknown, foreign, deleted or self ids (400) or an unknown group (404), applying and recording nothing", async () => {
+    const a = await createTenant();
+    const b = await createTenant();
+    await setSettings(a.name, { deleteMode: "soft" });
+    const [mine, joining, gone] = await users(a.client, 3);
+    const [foreign] = await users(b.client, 1);
+    expect((await a.client.delete(`/Users/${gone}`)).status).toBe(204);
+    const group = (await a.client.post("/Groups", { ...entraGroup("Guarded"), members: [{ value: mine }] })).body;
+    const before = await lastSeq(database(env.DB), a.name);
+
+    const refused = async (body: unknown, id = group.id) => {
+      const response = await a.client.patch(`/Groups/${id}`, body);
+      return { status: response.status, scimType: response.body.scimType, detail: String(response.body.detail) };
+    };
+    const unknown = await refused(
+      patch({ op: "Add", path: "members", value: [joining, foreign, "no-such-id", gone].map((value) => ({ value })) }),
+    );
+    expect(unknown).toMatchObject({ status: 400, scimType: "invalidValue" });
+    for (const id of [foreign, "no-such-id", gone]) expect(unknown.detail).toContain(id);
+    expect(unknown.detail).not.toContain(joining);
+    // Replace would remove the current member first: refused, it removes nothing either.
+    expect(await refused(patch({ op: "replace", path: "members", value: [{ value: foreign }] }))).toMatchObject({ status: 400 });
+    expect(await refused(patch({ op: "Add", path: "members", value: [{ value: group.id }] }))).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining("itself"),
+    });
+    for (const op of [
+      patch({ op: "Add", path: "members", value: [{ value: joining }] }),
+      patch({ op: "Remove", path: "members", value: [{ value: mine }] }),
+    ]) {
+      expect(await refused(op, crypto.randomUUID())).toMatchObject({ status: 404 });
+    }
+
+    const after = (await a.client.get(`/Groups/${group.id}`)).body;
+    expect(after.members.map((m: any) => m.value)).toEqual([mine]);
+    expect(after.meta.version).toBe(group.meta.version);
+    expect(await lastSeq(database(env.DB), a.name)).toBe(before);
+
+    // The same add without the unknown ids lands, and its ETag is the version GET shows.
+    const added = await a.client.patch(`/Groups/${group.id}`, patch({ op: "Add", path: "members", value: [{ value: joining }] }));
+    expect(added.status).toBe(204);
+    const now = (await a.client.get(`/Groups/${group.id}`)).body;
+    expect(added.headers.get("ETag")).toBe(now.meta.version);
+    expect(now.members.map((m: any) => m.value)).toEqual([mine, joining].sort());
   });
 
   it("applies every member PATCH form Entra sends", async () => {
