@@ -82,6 +82,7 @@ const BUDGETS: Record<string, RoundTrips> = {
   "POST /Groups (3 members)": { d1: 2, rpc: 1 },
   "PATCH /Groups add 2 members": { d1: 1, rpc: 1 },
   "PATCH /Groups remove 1 member": { d1: 1, rpc: 1 },
+  "PATCH /Groups add an unknown member (400)": { d1: 2, rpc: 1 },
   "group match (excludedAttributes=members)": { d1: 1, rpc: 0 },
   "list page of 3 groups with members": { d1: 2, rpc: 0 },
   "GET /Groups/{id} with 100,000 members": { d1: 22, rpc: 0 },
@@ -181,6 +182,14 @@ describe("round trips per request kind", () => {
     const group = await createGroup(caller, "Removes", [userId]);
     return measure(204, () =>
       caller.send("PATCH", `/Groups/${group}`, patch({ op: "Remove", path: "members", value: [{ value: userId }] })),
+    );
+  });
+
+  // Refused by the batch's guard, rolled back, then read to name the unknown id.
+  row("PATCH /Groups add an unknown member (400)", async () => {
+    const group = await createGroup(caller, "Refuses");
+    return measure(400, () =>
+      caller.send("PATCH", `/Groups/${group}`, patch({ op: "Add", path: "members", value: [{ value: crypto.randomUUID() }] })),
     );
   });
 
