@@ -28,6 +28,9 @@ export const users = sqliteTable(
     version: integer("version").notNull(),
     // Set by a soft delete (a tenant's deprovisioning policy): hidden from SCIM, kept for the SaaS side.
     deletedAt: text("deleted_at"),
+    // JSON of the event a service write records: a trigger (migrations/0010) turns it into the
+    // event row inside the write's own statement. Left in place after; only the trigger reads it.
+    pendingEvent: text("pending_event"),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

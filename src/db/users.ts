@@ -3,8 +3,7 @@ import type { StorageMap } from "../scim/filter/compile.ts";
 import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-type.ts";
 import type { Membership, StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
-import { recorded, resourceEvent } from "../events/record.ts";
-import { memoized } from "../lib/memo.ts";
+import { pendingUserEvent } from "../events/record.ts";
 import { type Statement, type Database, type ListQuery, listPage, runPreparedBatch, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { prepared } from "./prepared.ts";
@@ -55,9 +54,11 @@ const membershipsJson = sql<string>`(SELECT json_group_array(json_object('groupI
   FROM group_members AS gm JOIN groups AS g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id
   WHERE gm.tenant_id = "users"."tenant_id" AND gm.member_id = "users"."id")`;
 
-const columns = { ...getTableColumns(users), memberships: membershipsJson };
+// pending_event is for the event triggers alone (migrations/0011): reads leave it out.
+const { pendingEvent: _pendingEvent, ...userColumns } = getTableColumns(users);
+const columns = { ...userColumns, memberships: membershipsJson };
 
-type UserRow = typeof users.$inferSelect & { memberships?: string | null };
+type UserRow = Omit<typeof users.$inferSelect, "pendingEvent"> & { memberships?: string | null };
 
 export function toStored(row: UserRow): StoredResource {
   return {
@@ -79,32 +80,12 @@ const liveIn = (tenant: string | Placeholder) => and(eq(users.tenantId, tenant),
 type Values = (name: string) => SQL;
 const bound: Values = (name) => sql`${param(name)}`;
 
-// Names a tenant's resource type within a prepared statement's name: its events' SQL depends on
-// the type's extensions (events/record.ts), and tenancy/resource-types.ts keeps one object per set.
-let typeCount = 0;
-const typeKey = memoized((_type: ResourceTypeDef) => String(++typeCount));
-
-/** The event a user write records (events/record.ts), in its batch. */
+/** The event a user write records: triggers record it from the row the write stores (migrations/0011). */
 export interface UserEvent {
   type: "user.created" | "user.updated";
   previous?: Record<string, unknown>;
   extra?: Record<string, unknown>;
 }
-
-// The event of the user row just written, at the version written.
-const writtenEvent = (db: Database, type: ResourceTypeDef) =>
-  resourceEvent(db, param("tenantId"), type, param("id"), {
-    type: param("eventType"),
-    version: param("version"),
-    previous: param("previous"),
-    extra: param("extra"),
-  });
-
-const eventValues = (event: UserEvent) => ({
-  eventType: event.type,
-  previous: event.previous === undefined ? null : JSON.stringify(event.previous),
-  extra: event.extra === undefined ? null : JSON.stringify(event.extra),
-});
 
 const findUserStatement = (db: Database) =>
   db
@@ -121,7 +102,7 @@ export async function findUser(db: Database, tenantId: string, id: string): Prom
 
 const listUsersStatement = (query: ListQuery, withGroups: boolean) => (db: Database) =>
   db
-    .select({ ...(withGroups ? columns : getTableColumns(users)), total: totalOver })
+    .select({ ...(withGroups ? columns : userColumns), total: totalOver })
     .from(users)
     .where(and(liveIn(TENANT), query.where))
     // Ordered by the primary key unless sortBy says otherwise: stable, so pages never overlap.
@@ -173,6 +154,7 @@ const dataColumns = (v: Values) => ({
   data: v("data"),
   lastModified: v("lastModified"),
   version: v("version"),
+  pendingEvent: v("pendingEvent"),
 });
 
 const insertUserQuery = (db: Database, v: Values) =>
@@ -185,8 +167,8 @@ const insertUserQuery = (db: Database, v: Values) =>
   });
 
 /**
- * Inserts the user and records `event`, with `alongside` statements (its unique values) in the same
- * atomic batch. The batch's own statements are prepared once per isolate and resource type.
+ * Inserts the user and records `event` (by trigger, in the same statement), with `alongside`
+ * statements (its unique values) in the same atomic batch. The statement is prepared once per isolate.
  */
 export async function insertUser(
   db: Database,
@@ -206,10 +188,9 @@ export async function insertUser(
     lastModified: user.lastModified,
     version: user.version,
     ...columnsOf(user.data, json),
-    ...eventValues(event),
+    pendingEvent: pendingUserEvent(type, user.data, event),
   };
-  const build = (d: Database) => recorded(d, param("tenantId"), [insertUserQuery(d, bound), writtenEvent(d, type)]);
-  await runPreparedBatch(db, `insertUser:${typeKey(type)}`, build, values, alongside);
+  await runPreparedBatch(db, "insertUser", (d) => [insertUserQuery(d, bound)], values, alongside);
 }
 
 // Clearing deleted_at makes the same statement restore a soft-deleted user that Entra re-creates.
@@ -248,11 +229,10 @@ export async function updateUser(
     version: user.version,
     ...(withPassword ? { passwordHash } : {}),
     ...columnsOf(user.data, json),
-    ...eventValues(event),
+    pendingEvent: pendingUserEvent(type, user.data, event),
   };
-  const build = (d: Database) => recorded(d, param("tenantId"), [updateUserQuery(d, bound, withPassword), writtenEvent(d, type)]);
-  const name = `${withPassword ? "updateUserPassword" : "updateUser"}:${typeKey(type)}`;
-  const [updated] = await runPreparedBatch(db, name, build, values, alongside);
+  const build = (d: Database) => [updateUserQuery(d, bound, withPassword)];
+  const [updated] = await runPreparedBatch(db, withPassword ? "updateUserPassword" : "updateUser", build, values, alongside);
   const [row] = updated.results as { memberships: string | null }[];
   return row && (row.memberships ? JSON.parse(row.memberships) : []);
 }
@@ -271,7 +251,7 @@ export function deleteUserStatements(db: Database, tenantId: string, id: string)
 /** The soft-deleted user holding a userName, case-insensitively: a re-create restores it. */
 export async function findDeletedByUserName(db: Database, tenantId: string, userName: string): Promise<StoredResource | undefined> {
   const [row] = await db
-    .select()
+    .select(userColumns)
     .from(users)
     .where(and(eq(users.tenantId, tenantId), isNotNull(users.deletedAt), sql`lower(${users.userName}) = lower(${userName})`));
   return row && toStored(row);

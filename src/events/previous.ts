@@ -10,7 +10,8 @@ import type { ScimData } from "../scim/validate.ts";
 export const hiddenFromEvents = (def: AttributeDef) =>
   def.mutability === "writeOnly" || def.returned === "never" || def.returned === "request";
 
-function visible(data: ScimData, type: ResourceTypeDef): ScimData {
+/** `data` without the attributes hidden from events. */
+export function visible(data: ScimData, type: ResourceTypeDef): ScimData {
   const out: ScimData = { ...data };
   for (const def of type.schema.attributes) if (hiddenFromEvents(def)) delete out[def.name];
   for (const { schema } of type.extensions) {

@@ -4,7 +4,8 @@ import { existingMembers } from "../db/groups.ts";
 import { events, groupMembers, groups, tenantEventCounters, users } from "../db/schema.ts";
 import { memoized } from "../lib/memo.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
-import { hiddenFromEvents } from "./previous.ts";
+import type { ScimData } from "../scim/validate.ts";
+import { hiddenFromEvents, visible } from "./previous.ts";
 import type { EventType } from "./read.ts";
 
 // Statements that record a write's events (README: Change feed). They ride in the write's own
@@ -48,6 +49,32 @@ const hiddenPaths = memoized((type: ResourceTypeDef): string[] => [
   ...type.schema.attributes.filter(hiddenFromEvents).map((def) => `$."${def.name}"`),
   ...type.extensions.flatMap(({ schema }) => schema.attributes.filter(hiddenFromEvents).map((def) => `$."${schema.id}"."${def.name}"`)),
 ]);
+
+/** The stored attributes an event leaves out, by extension URN (core: null); memoized per type object. */
+const hiddenNames = memoized((type: ResourceTypeDef): [string | null, string][] => [
+  ...type.schema.attributes.filter(hiddenFromEvents).map((def): [null, string] => [null, def.name]),
+  ...type.extensions.flatMap(({ schema }) =>
+    schema.attributes.filter(hiddenFromEvents).map((def): [string, string] => [schema.id, def.name]),
+  ),
+]);
+
+const holds = (bag: unknown, name: string) => typeof bag === "object" && bag !== null && Object.hasOwn(bag, name);
+
+/**
+ * The pending_event of a user write: the triggers of migrations/0011 record it from the row the
+ * write's one statement stores, as resourceJson would build it. What depends on the tenant's
+ * resource type comes from here: `schemas`, and `data` only when the row holds an attribute hidden
+ * from events (the password never is: it is stored hashed, outside data).
+ */
+export function pendingUserEvent(
+  type: ResourceTypeDef,
+  data: ScimData,
+  event: { type: EventType; previous?: Record<string, unknown>; extra?: Record<string, unknown> },
+): string {
+  const schemas = [type.schema.id, ...type.extensions.filter(({ schema }) => data[schema.id] !== undefined).map(({ schema }) => schema.id)];
+  const hides = hiddenNames(type).some(([urn, name]) => holds(urn === null ? data : data[urn], name));
+  return JSON.stringify({ ...event, schemas, ...(hides ? { data: visible(data, type) } : {}) });
+}
 
 const tableOf = { User: users, Group: groups } as const;
 type TypeId = keyof typeof tableOf;

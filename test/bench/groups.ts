@@ -1,5 +1,6 @@
-// Group membership benchmark (issue 3): PATCH costs on a 10-member and a 100,000-member group, and
-// Entra's group queries on a tenant with 2,000 groups. The Worker is bundled as deployed and served
+// Group membership benchmark (issue 3): PATCH costs on a 10-member and a 100,000-member group,
+// Entra's group queries on a tenant with 2,000 groups, and (issue 14) removing every member of the
+// big group, which records one event per member in the same write. The Worker is bundled as deployed and served
 // by Miniflare directly (no wrangler dev proxy); the no-op route's latency is printed as the ceiling.
 //
 //   npm run bench:groups [-- --iterations 200 --big 100000 --groups 2000]
@@ -112,6 +113,20 @@ try {
     displayName.push(await timed(() => get("queries", queryToken, `/scim/v2/Groups?excludedAttributes=members&filter=${match}`)));
   }
 
+  // Last, as it empties the big group: one PATCH, one write, one event per member removed.
+  const [{ lastSeq: before }] = (
+    await db.prepare("SELECT last_seq AS lastSeq FROM tenant_event_counters WHERE tenant_id = 'members'").all<{ lastSeq: number }>()
+  ).results;
+  const removeAll = await timed(() => patchGroup("big", [{ op: "Remove", path: "members" }]));
+  const [removed] = (
+    await db
+      .prepare(`SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi, count(DISTINCT time) AS commits,
+          (SELECT count(*) FROM group_members WHERE tenant_id = 'members' AND group_id = 'big') AS left
+        FROM events WHERE tenant_id = 'members' AND seq > ? AND type = 'group.member_removed'`)
+      .bind(before)
+      .all<{ n: number; lo: number; hi: number; commits: number; left: number }>()
+  ).results;
+
   const s = {
     ceiling: summarise(ceiling),
     smallAdd: summarise(samples.small.add),
@@ -158,6 +173,11 @@ try {
         ["harness ceiling: GET /health (no bindings)", ms(s.ceiling.p50), ms(s.ceiling.p95)],
       ],
     ),
+  );
+  // The events' commit time is D1's clock when the write's batch runs: one value, one write.
+  const oneWrite = removed.n === bigSize && removed.hi - removed.lo + 1 === bigSize && removed.commits === 1 && removed.left === 0;
+  console.log(
+    `\nPATCH Remove all ${bigSize} members of the big group: ${ms(removeAll)}, ${removed.n} group.member_removed events (seq ${removed.lo}..${removed.hi}, ${removed.commits} commit time), ${removed.left} members left: ${oneWrite ? "one write" : "NOT one write"}.`,
   );
   const target = Math.max(s.bigAdd.p50 / s.smallAdd.p50, s.bigRemove.p50 / s.smallRemove.p50);
   console.log(
