@@ -43,7 +43,10 @@ export async function hashPatchPasswords(ops: PatchOp[], type: ResourceTypeDef):
     hashes.push(hashed);
     return hashed;
   };
-  const value = await Promise.all(ops.map((op) => (op.op === "remove" ? op : hashInOperation(op, type, hash))));
+  // Every PATCH passes here. Only an operation that names the attribute, in its path or as a key of its
+  // value, can set it: the others skip path resolution (most of Entra's incremental pass).
+  const mayHold = (op: PatchOp) => op.op !== "remove" && /password/i.test(JSON.stringify([op.path, op.value]));
+  const value = await Promise.all(ops.map((op) => (mayHold(op) ? hashInOperation(op, type, hash) : op)));
   return { value, hashes };
 }
 
