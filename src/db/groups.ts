@@ -242,12 +242,18 @@ export function memberGuardStatement(db: Database, tenantId: string, groupId: st
 
 /**
  * Whether a batch failed because its member guard refused it. D1's own error carries SQLite's message;
- * drizzle's wrapper of it is skipped, as it may list the bound values, the marker among them.
+ * drizzle's wrapper of it is skipped, as it may list the bound values, the marker among them. The
+ * guard's path is the only one in a member batch that depends on data, so SQLite's JSON-path error
+ * alone also names it: should a D1 release leave the path out of its message, a refused PATCH still
+ * takes the read path (and its 400/404) instead of answering 500.
  */
+const JSON_PATH_ERROR = /\b(bad )?JSON path\b/i;
+
 export function isMemberGuardRefusal(error: unknown): boolean {
   if (isStorageFailure(error)) return false;
   for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
-    if (!(at instanceof DrizzleQueryError) && at.message.includes(REFUSED)) return true;
+    if (at instanceof DrizzleQueryError) continue;
+    if (at.message.includes(REFUSED) || JSON_PATH_ERROR.test(at.message)) return true;
   }
   return false;
 }
