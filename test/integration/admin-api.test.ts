@@ -8,6 +8,7 @@ import { adminGet, createAdminKey, readAll, revokeAdminKeyById } from "../helper
 import { adminApi } from "../../src/admin/app.ts";
 import { accessToken, createClient } from "../helpers/oauth.ts";
 import { roundTripsOf, serve } from "../helpers/round-trips.ts";
+import { applyEvent, emptyReplica, type Replica } from "../helpers/replica.ts";
 import { createTenant, entraUser, PATCH_OP, scimClient, setSettings, type Tenant } from "../helpers/scim-client.ts";
 
 /** Event rows in the exact table shape, numbered after the tenant's counter, as a committed write leaves them. */
@@ -295,57 +296,10 @@ describe("the snapshot", () => {
   });
 });
 
-/** A consumer's local copy, kept by README's replay rules (Admin API: consumer recipe). */
-interface Replica {
-  users: Map<string, any>;
-  groups: Map<string, any>;
-  /** group id -> member id -> member type */
-  members: Map<string, Map<string, string>>;
-}
-
-function forget(replica: Replica, id: string) {
-  // A deleted resource's memberships go with it; the feed records no member events for them.
-  for (const members of replica.members.values()) members.delete(id);
-}
-
-function apply(replica: Replica, event: any) {
-  const id = event.resource.id;
-  switch (event.type) {
-    case "user.created":
-    case "user.updated":
-      replica.users.set(id, event.data);
-      break;
-    case "user.deleted":
-      replica.users.delete(id);
-      forget(replica, id);
-      break;
-    case "group.created":
-      replica.groups.set(id, event.data);
-      replica.members.set(id, new Map());
-      break;
-    case "group.updated":
-      replica.groups.set(id, event.data);
-      break;
-    case "group.deleted":
-      replica.groups.delete(id);
-      replica.members.delete(id);
-      forget(replica, id);
-      break;
-    case "group.member_added":
-      replica.members.get(id)?.set(event.data.member.value, event.data.member.type);
-      break;
-    case "group.member_removed":
-      replica.members.get(id)?.delete(event.data.member.value);
-      break;
-    default:
-      throw new Error(`unknown event type ${event.type}`);
-  }
-}
-
 async function snapshot(tenant: string, key: string): Promise<{ replica: Replica; asOfSeq: number }> {
   const users = await readAll(`/tenants/${tenant}/users?limit=2`, key);
   const groups = await readAll(`/tenants/${tenant}/groups?limit=1`, key);
-  const replica: Replica = { users: new Map(), groups: new Map(), members: new Map() };
+  const replica = emptyReplica();
   for (const user of users.data) replica.users.set(user.id, user);
   for (const group of groups.data) {
     replica.groups.set(group.id, group);
@@ -363,7 +317,7 @@ async function follow(tenant: string, key: string, replica: Replica, after: numb
   for (;;) {
     const page = await adminGet(`/tenants/${tenant}/events?after=${after}&limit=7`, key);
     expect(page.status).toBe(200);
-    for (const event of page.body.events) apply(replica, event);
+    for (const event of page.body.events) applyEvent(replica, event);
     after = page.body.next;
     if (!page.body.hasMore) return after;
   }

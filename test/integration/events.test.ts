@@ -5,6 +5,7 @@ import { database } from "../../src/db/client.ts";
 import { type FeedEvent, lastSeq, oldestRetainedSeq, readEvents } from "../../src/events/read.ts";
 import worker from "../../src/index.ts";
 import { roundTripsOf } from "../helpers/round-trips.ts";
+import { applyEvent, emptyReplica, type Replica } from "../helpers/replica.ts";
 import { addExtension, createTenant, ENTERPRISE, entraUser, PATCH_OP, type ScimClient, setSettings } from "../helpers/scim-client.ts";
 import { seedMembers } from "../helpers/seed.ts";
 
@@ -291,50 +292,10 @@ describe("failed and refused writes record nothing", () => {
   });
 });
 
-// A consumer's replica, built from the feed alone by the replay rules README states.
-interface Replica {
-  users: Map<string, Record<string, unknown>>;
-  groups: Map<string, Record<string, unknown>>;
-  members: Map<string, Map<string, string>>;
-}
-
+/** A consumer's replica, built from the feed alone. */
 function replay(events: FeedEvent[]): Replica {
-  const replica: Replica = { users: new Map(), groups: new Map(), members: new Map() };
-  // A deleted resource's memberships go with it, without member events.
-  const dropMember = (id: string) => {
-    for (const set of replica.members.values()) set.delete(id);
-  };
-  for (const event of events) {
-    const id = event.resource.id;
-    switch (event.type) {
-      case "user.created":
-      case "user.updated":
-        replica.users.set(id, event.data);
-        break;
-      case "user.deleted":
-        replica.users.delete(id);
-        dropMember(id);
-        break;
-      case "group.created":
-      case "group.updated":
-        replica.groups.set(id, event.data);
-        if (!replica.members.has(id)) replica.members.set(id, new Map());
-        break;
-      case "group.deleted":
-        replica.groups.delete(id);
-        replica.members.delete(id);
-        dropMember(id);
-        break;
-      case "group.member_added": {
-        const member = event.data.member as { value: string; type: string };
-        replica.members.get(id)?.set(member.value, member.type);
-        break;
-      }
-      case "group.member_removed":
-        replica.members.get(id)?.delete((event.data.member as { value: string }).value);
-        break;
-    }
-  }
+  const replica = emptyReplica();
+  for (const event of events) applyEvent(replica, event);
   return replica;
 }
 
