@@ -1,10 +1,10 @@
-import { and, asc, eq, getTableColumns, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import { ALL_TENANTS } from "../lib/admin-keys.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { Database } from "./client.ts";
 import { toStored as groupToStored } from "./groups.ts";
 import { adminKeys, groups, tenantEventCounters, tenants, users } from "./schema.ts";
-import { toStored as userToStored } from "./users.ts";
+import { userColumns, toStored as userToStored } from "./users.ts";
 
 // The admin API's reads (src/admin): keys, tenants with their feed position, and the snapshot's
 // keyset pages. Each tenant's reads are scoped by tenant like every other query.
@@ -43,7 +43,7 @@ export const tenantState = (db: Database, tenant: string) => tenantStates(db, eq
 /** One page of live users (as SCIM sees them) after the id `after`, by id; `limit` + 1 tells if more follow. */
 export const userRows = (db: Database, tenant: string, after: string, limit: number, id?: string) =>
   db
-    .select(getTableColumns(users))
+    .select(userColumns)
     .from(users)
     .where(and(eq(users.tenantId, tenant), isNull(users.deletedAt), id === undefined ? gt(users.id, after) : eq(users.id, id)))
     .orderBy(asc(users.id))

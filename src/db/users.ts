@@ -56,6 +56,7 @@ const membershipsJson = sql<string>`(SELECT json_group_array(json_object('groupI
 
 // pending_event is for the event triggers alone (migrations/0011): reads leave it out.
 const { pendingEvent: _pendingEvent, ...userColumns } = getTableColumns(users);
+export { userColumns };
 const columns = { ...userColumns, memberships: membershipsJson };
 
 type UserRow = Omit<typeof users.$inferSelect, "pendingEvent"> & { memberships?: string | null };
