@@ -1,6 +1,6 @@
 // Keeps replica.json equal to one tenant's users, groups and members (README: Admin API).
 // ADMIN_URL=https://scim.example.com ADMIN_KEY=scimadm_... TENANT=acme node admin-replica.mjs
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 
 const { ADMIN_URL, ADMIN_KEY, TENANT, REPLICA = "replica.json" } = process.env;
 
@@ -52,7 +52,9 @@ function apply(r, { type, resource: { id }, data }) {
 
 let r = JSON.parse(await readFile(REPLICA, "utf8").catch(() => "null")) ?? (await snapshot());
 for (;;) {
-  await writeFile(REPLICA, JSON.stringify(r));
+  // Written aside, then renamed over: a crash or a reader never meets half a replica.
+  await writeFile(`${REPLICA}.tmp`, JSON.stringify(r));
+  await rename(`${REPLICA}.tmp`, REPLICA);
   const { status, body } = await get(`/events?after=${r.seq}&limit=1000&wait=30`);
   if (status === 410) {
     r = await snapshot(); // past retention: start again from a new snapshot

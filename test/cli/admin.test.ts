@@ -208,7 +208,7 @@ describe("README's replica script (src/examples/admin-replica.mjs)", () => {
       let replica: any;
       for (let i = 0; i < 150 && replica?.seq !== seq; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        replica = JSON.parse(await readFile(replicaFile, "utf8").catch(() => "null"));
+        replica = await readFile(replicaFile, "utf8").then(JSON.parse, () => undefined);
       }
       return replica;
     };
