@@ -260,9 +260,10 @@ export async function findDeletedByUserName(db: Database, tenantId: string, user
 
 /**
  * A tenant's soft delete: the user is deactivated, leaves its groups and is hidden from SCIM; its
- * row stays for the SaaS side. The version guard keeps the read-then-write honest.
+ * row stays for the SaaS side. Written from the row itself (no read first), so it is one D1 call;
+ * `version`, when If-Match was checked against it, keeps that check true at write time.
  */
-export function softDeleteUserStatements(db: Database, tenantId: string, user: StoredResource) {
+export function softDeleteUserStatements(db: Database, tenantId: string, id: string, version?: number) {
   const now = new Date().toISOString();
   return [
     db
@@ -270,14 +271,22 @@ export function softDeleteUserStatements(db: Database, tenantId: string, user: S
       .set({
         deletedAt: now,
         active: false,
-        data: JSON.stringify({ ...user.data, active: false }),
+        data: sql`json_set(${users.data}, '$.active', json('false'))`,
         lastModified: now,
-        version: user.version + 1,
+        version: sql`${users.version} + 1`,
       })
-      .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id), isNull(users.deletedAt)))
+      .where(
+        and(
+          eq(users.tenantId, tenantId),
+          eq(users.id, id),
+          isNull(users.deletedAt),
+          version === undefined ? undefined : eq(users.version, version),
+        ),
+      )
       .returning({ id: users.id }),
-    leaveAllGroupsStatement(db, tenantId, user.id),
+    // Only a live user has groups and unique values: for an unknown or already deleted id these change nothing.
+    leaveAllGroupsStatement(db, tenantId, id),
     // Hidden from SCIM, so its unique values are free for others; a restoring re-create writes them anew.
-    dropUniqueValues(db, tenantId, "User", user.id),
+    dropUniqueValues(db, tenantId, "User", id),
   ] as const;
 }

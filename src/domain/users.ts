@@ -144,19 +144,11 @@ export function patchUser(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch
 export async function deleteUser(ctx: WriteContext, id: string, ifMatch?: string): Promise<void> {
   ctx.recentUsers.forget(id);
   const soft = ctx.policy.deleteMode === "soft";
+  // Without If-Match a delete needs no read: the batch reports whether a row went (or was marked).
+  const version = ifMatch === undefined ? undefined : (await existing(ctx, id, ifMatch)).version;
   // Recorded from the live row before it goes, so the event carries the last state.
-  const event = (version?: number) => resourceEvent(ctx.db, ctx.tenant, ctx.type, id, { type: "user.deleted", version, extra: { soft } });
-  if (soft) {
-    const user = await existing(ctx, id, ifMatch);
-    const [, marked] = await runBatch(
-      ctx.db,
-      recorded(ctx.db, ctx.tenant, [event(user.version), ...softDeleteUserStatements(ctx.db, ctx.tenant, user)]),
-    );
-    if ((marked as unknown[]).length === 0) throw notFound(`User ${id}`);
-    return;
-  }
-  // Without If-Match a hard delete needs no read: the batch reports whether a row went.
-  if (ifMatch !== undefined) await existing(ctx, id, ifMatch);
-  const [, deleted] = await runBatch(ctx.db, recorded(ctx.db, ctx.tenant, [event(), ...deleteUserStatements(ctx.db, ctx.tenant, id)]));
-  if ((deleted as unknown[]).length === 0) throw notFound(`User ${id}`);
+  const event = resourceEvent(ctx.db, ctx.tenant, ctx.type, id, { type: "user.deleted", version, extra: { soft } });
+  const statements = soft ? softDeleteUserStatements(ctx.db, ctx.tenant, id, version) : deleteUserStatements(ctx.db, ctx.tenant, id);
+  const [, gone] = await runBatch(ctx.db, recorded(ctx.db, ctx.tenant, [event, ...statements]));
+  if ((gone as unknown[]).length === 0) throw notFound(`User ${id}`);
 }

@@ -77,7 +77,7 @@ const BUDGETS: Record<string, RoundTrips> = {
   "PATCH /Users (writer cold)": { d1: 2, rpc: 1 },
   "PUT /Users": { d1: 2, rpc: 1 },
   "DELETE /Users (hard)": { d1: 1, rpc: 1 },
-  "DELETE /Users (soft)": { d1: 2, rpc: 1 },
+  "DELETE /Users (soft)": { d1: 1, rpc: 1 },
   "POST /Groups (no members)": { d1: 1, rpc: 1 },
   "POST /Groups (3 members)": { d1: 2, rpc: 1 },
   "PATCH /Groups add 2 members": { d1: 1, rpc: 1 },

@@ -188,10 +188,12 @@ describe("per-tenant policies", () => {
     expect((await client.get(`/Users?filter=${q('userName eq "leaver@contoso.com"')}`)).body.totalResults).toBe(0);
     expect((await client.delete(`/Users/${user.id}`)).status).toBe(404);
     expect((await client.get(`/Groups/${group.id}`)).body.members).toEqual([]);
-    const row = await env.DB.prepare("SELECT active, deleted_at FROM users WHERE tenant_id = ? AND id = ?")
+    const row = await env.DB.prepare(
+      "SELECT active, deleted_at, version, json_extract(data, '$.active') AS data_active, json_extract(data, '$.userName') AS user_name FROM users WHERE tenant_id = ? AND id = ?",
+    )
       .bind(name, user.id)
       .first<{ active: number; deleted_at: string }>();
-    expect(row).toMatchObject({ active: 0 });
+    expect(row).toMatchObject({ active: 0, data_active: 0, version: 2, user_name: "leaver@contoso.com" });
     expect(row?.deleted_at).toBeTruthy();
 
     // Entra re-creating the user (e.g. re-assigned) restores the same record.
@@ -200,6 +202,18 @@ describe("per-tenant policies", () => {
     expect(restored.body.id).toBe(user.id);
     expect(restored.body).toMatchObject({ active: true, displayName: "Back", userName: "LEAVER@contoso.com" });
     expect((await client.get(`/Users/${user.id}`)).status).toBe(200);
+  });
+
+  it("checks If-Match on a soft delete against the row it marks", async () => {
+    const { client, name } = await createTenant("softmatch");
+    await setSettings(name, { deleteMode: "soft" });
+    const user = (await client.post("/Users", entraUser("careful@contoso.com"))).body;
+    const v1 = user.meta.version;
+    await client.patch(`/Users/${user.id}`, patch({ op: "replace", path: "displayName", value: "Two" }));
+    expect((await client.request("DELETE", `/Users/${user.id}`, undefined, { "If-Match": v1 })).status).toBe(412);
+    const current = (await client.get(`/Users/${user.id}`)).body.meta.version;
+    expect((await client.request("DELETE", `/Users/${user.id}`, undefined, { "If-Match": current })).status).toBe(204);
+    expect((await client.get(`/Users/${user.id}`)).status).toBe(404);
   });
 
   it("hard-deletes by default", async () => {
