@@ -31,7 +31,7 @@ button.link{background:none;color:inherit;border:1px solid #fff}
 .notice{padding:8px 12px;border-left:4px solid #0b57d0;background:#eff6ff}.notice.error{border-color:#b91c1c;background:#fef2f2}
 .secret{font-size:1rem;user-select:all;background:#fef9c3;padding:8px}
 figure.chart{margin:0}figure.chart svg{width:100%;height:180px;border:1px solid #d1d5db}
-.chart .requests,.key.requests::before{fill:#60a5fa;background:#60a5fa}.chart .failures,.key.failures::before{fill:#b91c1c;background:#b91c1c}
+.chart rect.requests{fill:#60a5fa}.chart rect.failures{fill:#b91c1c}.key.requests::before{background:#60a5fa}.key.failures::before{background:#b91c1c}
 .key::before{content:"";display:inline-block;width:10px;height:10px;margin-right:4px}
 .chart .axis{font-size:9px;fill:#374151}.chart .base{stroke:#6b7280;stroke-width:1}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
@@ -50,7 +50,8 @@ export function Layout(props: { title: string; chrome?: Chrome; refreshSeconds?:
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        {/* Not no-referrer: under it Chrome sends "Origin: null" with forms, which the CSRF check refuses. */}
+        <meta name="referrer" content="same-origin" />
         {props.refreshSeconds !== undefined && <meta http-equiv="refresh" content={String(props.refreshSeconds)} />}
         <title>{`${props.title} · scim-edge console`}</title>
         <style>{raw(CSS)}</style>
