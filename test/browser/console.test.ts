@@ -125,6 +125,12 @@ describe("the console in chromium", () => {
     await page.getByRole("heading", { name: "Settings" }).waitFor();
     await shot(page, "tenant");
 
+    await page.getByRole("link", { name: "Provisioning log" }).click();
+    await page.getByLabel("Status").selectOption("4xx");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/\/log\?status=4xx/);
+    expect(await page.getByLabel("Status").inputValue()).toBe("4xx");
+
     await page.getByRole("link", { name: "Users" }).click();
     await page.getByLabel("SCIM filter").fill('userName eq "nobody"');
     await page.getByRole("button", { name: "Search" }).click();

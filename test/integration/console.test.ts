@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { ALL_TENANTS } from "../../src/lib/admin-keys.ts";
-import { createAdminKey } from "../helpers/admin.ts";
+import { createAdminKey, revokeAdminKeyById } from "../helpers/admin.ts";
 import { consoleClient, csrfOf } from "../helpers/console.ts";
 import { createClient } from "../helpers/oauth.ts";
 import { createTenant, entraUser, scimClient } from "../helpers/scim-client.ts";
@@ -62,6 +62,15 @@ describe("sign-in with an admin key", () => {
     const out = await browser.post("/sign-out", { csrf: csrfOf(page.html) ?? "" });
     expect(out.status).toBe(303);
     expect(browser.cookie).toBe("scim_console=");
+    expect((await browser.get("/tenants")).status).toBe(303);
+  });
+
+  it("ends every session of a key when the key is revoked", async () => {
+    const { id, key } = await createAdminKey();
+    const browser = consoleClient();
+    await browser.signIn(key);
+    expect((await browser.get("/tenants")).status).toBe(200);
+    await revokeAdminKeyById(id);
     expect((await browser.get("/tenants")).status).toBe(303);
   });
 
@@ -209,6 +218,19 @@ describe("actions", () => {
       secret: client.secretId,
     });
     expect(again.status).toBe(404);
+  });
+});
+
+describe("body capture", () => {
+  it("checks the chosen period; it takes effect only with the provisioning log, and says so", async () => {
+    const tenant = await createTenant("con");
+    const { browser } = await signedIn(tenant.name);
+    const page = `/tenants/${tenant.name}/actions/capture-bodies`;
+    expect((await browser.get(page)).html).toContain("<legend>Capture for</legend>");
+    expect((await browser.submit(page, page, { for: "30d" })).status).toBe(400);
+    const refused = await browser.submit(page, page, { for: "24h" });
+    expect(refused.status).toBe(501);
+    expect(refused.html).toContain("body capture needs the provisioning log");
   });
 });
 
