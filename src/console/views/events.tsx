@@ -9,7 +9,7 @@ export const LIVE_REFRESH_SECONDS = 5;
 export function EventList({ events, tenant }: { events: FeedEvent[]; tenant: string }) {
   if (events.length === 0) return <p>No events.</p>;
   return (
-    <ol class="events" reversed>
+    <ul class="events">
       {events.map((e) => (
         <li>
           <details>
@@ -26,7 +26,7 @@ export function EventList({ events, tenant }: { events: FeedEvent[]; tenant: str
           </details>
         </li>
       ))}
-    </ol>
+    </ul>
   );
 }
 
