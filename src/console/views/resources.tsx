@@ -16,7 +16,7 @@ export function ResourcesPage(props: { chrome: Chrome; tenant: string; kind: "us
     <TenantFrame chrome={props.chrome} tenant={tenant} tab={kind} title={title}>
       <search>
         <form method="get" class="inline">
-          <div>
+          <div class="grow">
             <label for="filter">SCIM filter</label>
             <input
               id="filter"
@@ -37,7 +37,7 @@ export function ResourcesPage(props: { chrome: Chrome; tenant: string; kind: "us
         <div class="scroll">
           <table>
             <caption>
-              {outcome.total} {kind}
+              {outcome.total} {outcome.total === 1 ? kind.slice(0, -1) : kind}
               {outcome.total > outcome.resources.length ? `, first ${outcome.resources.length} shown` : ""}
             </caption>
             <thead>
