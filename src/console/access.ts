@@ -31,7 +31,7 @@ export async function accessOperator(env: Env, assertion: string | undefined): P
   try {
     const { payload } = await jwtVerify(assertion, keySetOf(issuer), { issuer, audience: env.ACCESS_AUD, requiredClaims: ["exp"] });
     const who = typeof payload.email === "string" ? payload.email : String(payload.sub ?? "unknown");
-    return { name: who, scope: ALL_TENANTS, sessionId: `access:${payload.sub ?? who}` };
+    return { name: who, scope: ALL_TENANTS, sessionId: `access:${payload.sub ?? who}`, via: "access" };
   } catch {
     throw new ConsoleError(401, "the Cloudflare Access assertion is not valid here: sign in through Access again");
   }

@@ -66,7 +66,11 @@ function signedInPages() {
   const pages = new Hono<ConsoleEnv>();
   pages.use("*", signedIn, async (c, next) => {
     const operator = c.var.operator;
-    c.set("chrome", { operator: operator.name, csrf: await csrfToken(c.env.ACCESS_TOKEN_SECRET, operator.sessionId) });
+    c.set("chrome", {
+      operator: operator.name,
+      csrf: await csrfToken(c.env.ACCESS_TOKEN_SECRET, operator.sessionId),
+      viaAccess: operator.via === "access",
+    });
     if (c.req.method === "POST") await assertCsrf(c, c.env.ACCESS_TOKEN_SECRET, operator.sessionId, (await formOf(c))("csrf"));
     await next();
   });

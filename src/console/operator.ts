@@ -9,6 +9,7 @@ export interface Operator {
   scope: string;
   /** What the CSRF token is bound to. */
   sessionId: string;
+  via: "access" | "admin_key";
 }
 
 export type ConsoleEnv = { Bindings: Env; Variables: Variables & { operator: Operator; chrome: Chrome } };

@@ -25,7 +25,7 @@ export async function adminKeyOperator(c: Context<ConsoleEnv>, key: string): Pro
   return cached(key, Number(c.env.TOKEN_CACHE_SECONDS) * 1000, async () => {
     const hash = await sha256Hex(key);
     const identity = await adminKeyIdentity(database(c.env.DB), hash);
-    return identity && { name: identity.id, scope: identity.scope, sessionId: `key:${hash}` };
+    return identity && { name: identity.id, scope: identity.scope, sessionId: `key:${hash}`, via: "admin_key" };
   });
 }
 

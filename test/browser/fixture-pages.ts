@@ -7,7 +7,7 @@ import { conflict, failureGroups, health, hours, ok, unauthorized } from "../fix
 // The tenant and log pages as they render with provisioning-log data, from fixtures in the
 // contract's shapes: the browser draws them while the log is not yet wired into the console.
 
-const chrome = { operator: "ak_0123456789abcdef", csrf: "fixture" };
+const chrome = { operator: "ak_0123456789abcdef", csrf: "fixture", viaAccess: false };
 
 const tenant: TenantOverview = {
   id: "contoso",

@@ -304,6 +304,7 @@ describe("sign-in through Cloudflare Access", async () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain(tenant.name);
     expect(page.html).toContain("Signed in as ops@example.com");
+    expect(page.html).toContain('<a href="/cdn-cgi/access/logout">Sign out</a>');
     expect(page.certs.mock.calls.map(([url]) => String(url instanceof Request ? url.url : url))).toEqual([
       `https://${TEAM}/cdn-cgi/access/certs`,
     ]);

@@ -43,6 +43,8 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.fact
 export interface Chrome {
   operator: string;
   csrf: string;
+  /** Signed in by Cloudflare Access, which signs out at its own URL. */
+  viaAccess: boolean;
 }
 
 export function Layout(props: { title: string; chrome?: Chrome; refreshSeconds?: number; children?: Child }) {
@@ -73,14 +75,18 @@ export function Layout(props: { title: string; chrome?: Chrome; refreshSeconds?:
             </nav>
           )}
           {props.chrome && <span>Signed in as {props.chrome.operator}</span>}
-          {props.chrome && (
-            <form method="post" action="/console/sign-out">
-              <CsrfField chrome={props.chrome} />
-              <button type="submit" class="link">
-                Sign out
-              </button>
-            </form>
-          )}
+          {props.chrome &&
+            (props.chrome.viaAccess ? (
+              // Access keeps its own session: only its logout ends it.
+              <a href="/cdn-cgi/access/logout">Sign out</a>
+            ) : (
+              <form method="post" action="/console/sign-out">
+                <CsrfField chrome={props.chrome} />
+                <button type="submit" class="link">
+                  Sign out
+                </button>
+              </form>
+            ))}
         </header>
         <main id="main" tabindex={-1}>
           {props.children}
