@@ -22,7 +22,7 @@ import type { ConsoleEnv } from "./operator.ts";
 import { requestQueryOf } from "./request-query.ts";
 import { searchResources } from "./search.ts";
 import { adminKeyOperator, endSession, signedIn, startSession } from "./session.ts";
-import { CAPTURE_CHOICES, CaptureBodiesPage, ConfirmPage, DonePage } from "./views/actions.tsx";
+import { CAPTURE_PERIODS, CaptureBodiesPage, ConfirmPage, DonePage } from "./views/actions.tsx";
 import { EventsPage } from "./views/events.tsx";
 import { LogPage } from "./views/log.tsx";
 import { ResourcesPage } from "./views/resources.tsx";
@@ -219,9 +219,10 @@ function signedInPages() {
   pages.get("/tenants/:tenant/actions/capture-bodies", (c) => c.html(<CaptureBodiesPage chrome={c.var.chrome} tenant={c.var.tenant} />));
   pages.post("/tenants/:tenant/actions/capture-bodies", async (c) => {
     const field = await confirmed(c);
-    const period = field("for");
-    if (!CAPTURE_CHOICES.some(([value]) => value === period)) throw new ConsoleError(400, "choose how long to capture bodies for");
-    recordAction(c.var.operator, c.var.tenant, "capture_bodies", { for: period, applied: false });
+    const period = CAPTURE_PERIODS.find(({ value }) => value === field("for"));
+    if (!period) throw new ConsoleError(400, "choose how long to capture bodies for");
+    const until = period.ms === null ? null : new Date(Date.now() + period.ms).toISOString();
+    recordAction(c.var.operator, c.var.tenant, "capture_bodies", { until, applied: false });
     throw new ConsoleError(501, "body capture needs the provisioning log, which this deployment does not have yet");
   });
 

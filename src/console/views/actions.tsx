@@ -47,11 +47,14 @@ export function DonePage(props: { chrome: Chrome; tenant: string; title: string;
   );
 }
 
-export const CAPTURE_CHOICES: [string, string][] = [
-  ["off", "Off"],
-  ["1h", "1 hour"],
-  ["24h", "24 hours"],
-  ["7d", "7 days (the most allowed)"],
+const HOUR = 3_600_000;
+
+/** How long body capture stays on, by the form's value (null: off now); never past 7 days (issue 17). */
+export const CAPTURE_PERIODS: { value: string; label: string; ms: number | null }[] = [
+  { value: "off", label: "Off", ms: null },
+  { value: "1h", label: "1 hour", ms: HOUR },
+  { value: "24h", label: "24 hours", ms: 24 * HOUR },
+  { value: "7d", label: "7 days (the most allowed)", ms: 7 * 24 * HOUR },
 ];
 
 export function CaptureBodiesPage(props: { chrome: Chrome; tenant: string }) {
@@ -67,12 +70,10 @@ export function CaptureBodiesPage(props: { chrome: Chrome; tenant: string }) {
         <input type="hidden" name="confirm" value="yes" />
         <fieldset>
           <legend>Capture for</legend>
-          {CAPTURE_CHOICES.map(([value, label], i) => (
-            <div>
+          {CAPTURE_PERIODS.map(({ value, label }, i) => (
+            <div class="choice">
               <input type="radio" id={`for-${value}`} name="for" value={value} checked={i === 0} />
-              <label for={`for-${value}`} style="display:inline;font-weight:400">
-                {label}
-              </label>
+              <label for={`for-${value}`}>{label}</label>
             </div>
           ))}
         </fieldset>

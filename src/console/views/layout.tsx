@@ -26,7 +26,7 @@ pre{background:#f3f4f6;padding:8px;overflow-x:auto;white-space:pre-wrap;word-bre
 form.inline{display:flex;flex-wrap:wrap;gap:8px;align-items:end}label{display:block;font-weight:600}
 input,select,button{font:inherit;padding:6px 8px;border:1px solid #6b7280;border-radius:4px;min-height:40px}
 input[type=text],input[type=password],input[type=search]{width:min(100%,32rem)}
-.grow{flex:1 1 20rem}.grow input{width:100%}
+.choice label{display:inline;font-weight:400}.grow{flex:1 1 20rem}.grow input{width:100%}
 button{background:#0b57d0;color:#fff;border-color:#0b57d0;cursor:pointer}button.danger{background:#b91c1c;border-color:#b91c1c}
 button.link{background:none;color:inherit;border:1px solid #fff}
 .notice{padding:8px 12px;border-left:4px solid #0b57d0;background:#eff6ff}.notice.error{border-color:#b91c1c;background:#fef2f2}
