@@ -33,6 +33,8 @@ export default defineConfig({
         },
       },
       { test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 120000 } },
+      // Headless Debian chromium against the Worker served by Miniflare (README: Console).
+      { test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 60000, hookTimeout: 180000 } },
     ],
   },
 });

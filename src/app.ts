@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin/app.ts";
+import { consoleApp } from "./console/app.tsx";
 import type { AppEnv } from "./env.ts";
 import { scimJson } from "./http/respond.ts";
 import { scimRoutingPath } from "./http/scim-path.ts";
@@ -46,6 +47,8 @@ export function createApp() {
   app.route("/scim", scimApi());
   // The SaaS product's backend: admin keys, on the single-host origin only (admin/auth.ts).
   app.route("/admin/v1", adminApi());
+  // The operator console (README: Console), on the single-host origin as well.
+  app.route("/console", consoleApp());
 
   app.notFound((c) => {
     // A known path with an unsupported method is a 405, anything else a 404.

@@ -23,6 +23,10 @@ export interface Env {
   ACCESS_TOKEN_SECRET?: string;
   /** Days the change feed keeps events unless a tenant's settings say otherwise (default 30). */
   EVENT_RETENTION_DAYS?: string;
+  /** Cloudflare Access in front of the console: the team domain ("myteam.cloudflareaccess.com"). With ACCESS_AUD, sign-in is Access's. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's audience tag. */
+  ACCESS_AUD?: string;
   /** Optional: the same region hint given to `wrangler d1 create --location`. */
   DO_LOCATION_HINT?: string;
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { scimBase } from "../http/respond.ts";
 import { type Projection, project, returnedSubAttributes } from "../scim/projection.ts";
 import { MEMBER_SUB_ATTRIBUTES, type MemberSource, type ResourceBody } from "../scim/resource-json.ts";
+import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import { type StoredResource, toScim } from "../scim/serialize.ts";
 
 // Turning stored resources into response bodies, shared by the resource routes and search.
@@ -15,9 +16,11 @@ const GROUP_FIELDS = ["value", "$ref", "display", "type"];
  * Users with their read-only groups attribute (RFC 7643 §4.1.2), read with their rows
  * (db/users.ts), unless the projection drops it.
  */
-export function userBodies(c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] {
-  const base = scimBase(c);
-  const type = c.var.types.User;
+export const userBodies = (c: Context<AppEnv>, list: StoredResource[], projection: Projection): ResourceBody[] =>
+  usersAsScim(list, c.var.types.User, scimBase(c), projection);
+
+/** The same bodies, for a caller outside a SCIM request (the console): the type and base given. */
+export function usersAsScim(list: StoredResource[], type: ResourceTypeDef, base: string, projection: Projection): ResourceBody[] {
   const fields = returnedSubAttributes(projection, type, "groups", GROUP_FIELDS);
   return list.map((user) => {
     const resource = toScim(user, type, base);

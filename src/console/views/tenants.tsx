@@ -1,0 +1,59 @@
+import type { TenantOverview } from "../../db/console.ts";
+import { HealthBadge, percent } from "../components/health-badge.tsx";
+import type { Health } from "../components/log-data.ts";
+import { type Chrome, Layout } from "./layout.tsx";
+import { HeadRow } from "../components/head-row.tsx";
+
+export function authMethods(t: TenantOverview): string {
+  const on = [
+    t.secretToken && "Secret Token",
+    t.oauthSecrets > 0 && `OAuth client secrets (${t.oauthSecrets})`,
+    t.federation && "federation",
+    t.entraToken && "Entra token",
+  ].filter(Boolean);
+  return on.length ? on.join(", ") : "none";
+}
+
+/** health: by tenant id, from the provisioning log; a tenant without an entry shows no verdict. */
+export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenants: TenantOverview[]; health?: Map<string, Health> }) {
+  return (
+    <Layout title="Tenants" chrome={chrome}>
+      <h1>Tenants</h1>
+      {tenants.length === 0 ? (
+        <p>
+          No tenants yet: create one with <code>npm run tenant -- create &lt;name&gt;</code>.
+        </p>
+      ) : (
+        <div class="scroll">
+          <table>
+            <caption>{tenants.length === 1 ? "1 tenant" : `${tenants.length} tenants`}</caption>
+            <thead>
+              <HeadRow
+                columns={["Tenant", "Health", "Requests 24 h", "Failing 24 h", "Last request", "Users", "Groups", "Auth methods on"]}
+              />
+            </thead>
+            <tbody>
+              {tenants.map((t) => {
+                const h = health?.get(t.id);
+                return (
+                  <tr>
+                    <th scope="row">
+                      <a href={`/console/tenants/${t.id}`}>{t.id}</a>
+                    </th>
+                    <td>{h ? <HealthBadge health={h} /> : "–"}</td>
+                    <td>{h ? h.last24h.requests : "–"}</td>
+                    <td>{h ? percent(h.last24h.failureRatio) : "–"}</td>
+                    <td>{h?.last24h.lastRequestAt ? <time datetime={h.last24h.lastRequestAt}>{h.last24h.lastRequestAt}</time> : "–"}</td>
+                    <td>{t.users}</td>
+                    <td>{t.groups}</td>
+                    <td>{authMethods(t)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Layout>
+  );
+}

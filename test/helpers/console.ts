@@ -1,0 +1,52 @@
+import { exports } from "cloudflare:workers";
+
+// A browser's exchange with the console, at the HTTP level: a cookie jar of one cookie, forms posted
+// with the page's Origin, redirects left to the test.
+
+export interface ConsolePage {
+  status: number;
+  headers: Headers;
+  html: string;
+}
+
+/** The CSRF token a page's forms carry. */
+export const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+
+export function consoleClient(host = "localhost") {
+  let cookie: string | undefined;
+  async function send(
+    method: string,
+    path: string,
+    form?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<ConsolePage> {
+    const response = await exports.default.fetch(
+      new Request(`http://${host}/console${path}`, {
+        method,
+        redirect: "manual",
+        headers: {
+          ...(cookie ? { Cookie: cookie } : {}),
+          ...(form ? { "Content-Type": "application/x-www-form-urlencoded", Origin: `http://${host}` } : {}),
+          ...headers,
+        },
+        body: form && new URLSearchParams(form).toString(),
+      }),
+    );
+    const set = response.headers.get("Set-Cookie");
+    if (set) cookie = set.split(";")[0];
+    return { status: response.status, headers: response.headers, html: await response.text() };
+  }
+  return {
+    get: (path: string, headers?: Record<string, string>) => send("GET", path, undefined, headers),
+    post: send.bind(null, "POST"),
+    signIn: (key: string) => send("POST", "/sign-in", { key }),
+    /** A page's form, submitted with the page's CSRF token. */
+    async submit(pagePath: string, action: string, form: Record<string, string> = {}) {
+      const page = await send("GET", pagePath);
+      return send("POST", action, { csrf: csrfOf(page.html) ?? "", confirm: "yes", ...form });
+    },
+    get cookie() {
+      return cookie;
+    },
+  };
+}
