@@ -23,6 +23,8 @@ export interface Env {
   ACCESS_TOKEN_SECRET?: string;
   /** Days the change feed keeps events unless a tenant's settings say otherwise (default 30). */
   EVENT_RETENTION_DAYS?: string;
+  /** "true" lets webhooks use http://127.0.0.1 and http://localhost: local development and tests only. */
+  WEBHOOK_ALLOW_LOCAL_HTTP?: string;
   /** Optional: the same region hint given to `wrangler d1 create --location`. */
   DO_LOCATION_HINT?: string;
 }
