@@ -3,7 +3,7 @@ import { deliverWebhooks } from "../durable/client.ts";
 import type { Env } from "../env.ts";
 import { EVENT_TYPES, type EventType } from "../events/json.ts";
 import { logStorageFailure } from "../lib/error-report.ts";
-import { newHexId } from "../lib/oauth-credentials.ts";
+import { endpointView, MAX_ENDPOINTS, newWebhookId, ROTATION_OVERLAP_MS, WEBHOOK_ID } from "../webhooks/endpoint.ts";
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import {
   type DeliveryRow,
@@ -11,7 +11,6 @@ import {
   type EndpointRow,
   endpointOf,
   endpointsOf,
-  endpointView,
   insertEndpoint,
   removeEndpoint,
   restartEndpoint,
@@ -29,12 +28,7 @@ export interface WebhookRequest {
   tenant: string;
 }
 
-/** Endpoints a tenant may have: each costs every delivery pass its own reads. */
-export const MAX_ENDPOINTS = 10;
-/** How long the secret before a rotation still signs. */
-const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 const MAX_BODY_BYTES = 8192;
-export const WEBHOOK_ID = /^wh_[0-9a-f]{16}$/;
 
 const noSuchWebhook = (id: string) => new AdminError("not_found", `no webhook "${id}" for this tenant`);
 
@@ -96,7 +90,7 @@ export async function addWebhook(req: WebhookRequest, body: Record<string, unkno
   if (!verdict.ok) throw badParam(`url refused: ${verdict.reason}`);
   const types = typesOf(body.types);
   const db = database(req.env.DB);
-  const endpoint = { id: `wh_${newHexId()}`, url: verdict.url, types, secret: newWebhookSecret(), createdAt: new Date().toISOString() };
+  const endpoint = { id: newWebhookId(), url: verdict.url, types, secret: newWebhookSecret(), createdAt: new Date().toISOString() };
   const { meta } = await insertEndpoint(db, req.tenant, endpoint, MAX_ENDPOINTS);
   if (meta.changes === 0) {
     const [tenant] = await tenantRow(db, req.tenant);

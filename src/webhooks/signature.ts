@@ -11,7 +11,7 @@ export const newWebhookSecret = () => SECRET_PREFIX + base64(crypto.getRandomVal
 
 export const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{43}=$/;
 
-async function hmacKey(secret: string): Promise<CryptoKey> {
+function hmacKey(secret: string) {
   const raw = Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (ch) => ch.charCodeAt(0));
   return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }

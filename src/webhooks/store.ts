@@ -10,32 +10,6 @@ import type { EventType } from "../events/json.ts";
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
-/** An endpoint as listings show it: never a secret. */
-export interface EndpointView {
-  id: string;
-  url: string;
-  types: EventType[] | null;
-  status: EndpointRow["status"];
-  position: number;
-  attempts: number;
-  nextAttemptAt: string | null;
-  /** Until when the secret before the last rotation still signs, if it does. */
-  previousSecretUntil: string | null;
-  createdAt: string;
-}
-
-export const endpointView = (row: EndpointRow, now: Date): EndpointView => ({
-  id: row.id,
-  url: row.url,
-  types: row.types === null ? null : JSON.parse(row.types),
-  status: row.status,
-  position: row.position,
-  attempts: row.attempts,
-  nextAttemptAt: row.nextAttemptAt,
-  previousSecretUntil: row.previousUntil !== null && row.previousUntil > now.toISOString() ? row.previousUntil : null,
-  createdAt: row.createdAt,
-});
-
 const one = (tenant: string, id: string) => and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.id, id));
 
 export const endpointsOf = (db: Database, tenant: string) =>
