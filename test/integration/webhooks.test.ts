@@ -152,6 +152,7 @@ describe("webhook delivery", () => {
     const attemptTimes = [start, ...clocks];
     expect(rx.received).toHaveLength(10);
     expect(rx.received.every((r) => r.event.seq === 1)).toBe(true);
+    for (const r of rx.received) verified(r, hook.secret);
     expect(attemptTimes.slice(1).map((t, i) => t - attemptTimes[i])).toEqual(RETRY_DELAYS_MS);
     expect(TOLERATED_DOWNTIME_MS).toBe(((75 * 60 + 35) * 60 + 5) * 1000);
     expect(await hookOf(tenant.name, key, hook.id)).toMatchObject({ status: "failing", position: 0, attempts: 10 });
@@ -164,7 +165,29 @@ describe("webhook delivery", () => {
     const enabled = await adminRequest("POST", `/tenants/${tenant.name}/webhooks/${hook.id}/enable`, key);
     expect(enabled.body).toMatchObject({ status: "active", position: 0, attempts: 0 });
     await vi.waitFor(() => expect(back.acked()).toEqual([1, 2]), { timeout: 10_000 });
+    for (const r of back.received) verified(r, hook.secret);
   });
+
+  it("gives up on a receiver that does not answer within 10 s, and retries it later", async () => {
+    const { tenant, key } = await tenantWithKey();
+    await createUsers(tenant, 1);
+    // A receiver that never answers: only the delivery's own timeout ends the request.
+    vi.spyOn(globalThis, "fetch").mockImplementation(
+      (_input, init) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+        }),
+    );
+    const hook = await quietEndpoint(tenant.name);
+    const start = Date.now();
+    const next = await deliverDue(db(), tenant.name, { now: Date.now, fetch: (input, init) => fetch(input, init) });
+    expect(Date.now() - start).toBeGreaterThanOrEqual(10_000);
+    expect(next).toBeGreaterThan(start + 10_000);
+    const [logged] = (await adminGet(`/tenants/${tenant.name}/webhooks/${hook.id}/deliveries`, key)).body.deliveries;
+    expect(logged).toMatchObject({ seq: 1, statusCode: null, error: "no response within 10 s" });
+    expect(logged.durationMs).toBeGreaterThanOrEqual(10_000);
+    expect(await hookOf(tenant.name, key, hook.id)).toMatchObject({ status: "active", position: 0, attempts: 1 });
+  }, 20_000);
 
   it("disables the endpoint at once on a 410", async () => {
     const { tenant, key } = await tenantWithKey();
@@ -176,6 +199,7 @@ describe("webhook delivery", () => {
     await createUsers(tenant, 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(rx.received).toHaveLength(1);
+    verified(rx.received[0], hook.secret);
   });
 
   it("follows only the endpoint's types, and moves its position past the others", async () => {
@@ -187,6 +211,7 @@ describe("webhook delivery", () => {
     await createUsers(tenant, 1);
     await vi.waitFor(async () => expect((await hookOf(tenant.name, key, hook.id)).position).toBe(5), { timeout: 10_000 });
     expect(rx.received.map((r) => [r.event.seq, r.event.type])).toEqual([[4, "user.deleted"]]);
+    verified(rx.received[0], hook.secret);
   });
 
   it("logs a gap retention left and goes on after it", async () => {
@@ -197,6 +222,7 @@ describe("webhook delivery", () => {
     const hook = await quietEndpoint(tenant.name);
     await passesUntilIdle(tenant.name);
     expect(rx.acked()).toEqual([3, 4]);
+    for (const r of rx.received) verified(r, hook.secret);
     const log = (await adminGet(`/tenants/${tenant.name}/webhooks/${hook.id}/deliveries`, key)).body.deliveries;
     expect(log.at(-1)).toMatchObject({ seq: 1, eventId: null, statusCode: null, error: "events 1..2 were pruned before delivery" });
   });
@@ -267,12 +293,17 @@ describe("webhook endpoints", () => {
     const b = await tenantWithKey();
     const rx = receiver();
     const hookA = await addWebhook(a.tenant.name, a.key, "https://a.example.com/hook");
-    await addWebhook(b.tenant.name, b.key, "https://b.example.com/hook");
+    const hookB = await addWebhook(b.tenant.name, b.key, "https://b.example.com/hook");
     await Promise.all([createUsers(a.tenant, 3), createUsers(b.tenant, 2)]);
     await vi.waitFor(() => expect(rx.acked()).toHaveLength(5), { timeout: 10_000 });
     const byHost = (host: string) => rx.received.filter((r) => new URL(r.url).host === host).map((r) => [r.event.tenant, r.event.seq]);
     expect(byHost("a.example.com")).toEqual(seqs(3).map((s) => [a.tenant.name, s]));
     expect(byHost("b.example.com")).toEqual(seqs(2).map((s) => [b.tenant.name, s]));
+    for (const r of rx.received) {
+      const [mine, other] = r.url.startsWith("https://a.") ? [hookA, hookB] : [hookB, hookA];
+      verified(r, mine.secret);
+      expect(() => verified(r, other.secret)).toThrow();
+    }
 
     for (const [method, path] of [
       ["GET", `/tenants/${a.tenant.name}/webhooks/${hookA.id}`],
@@ -296,6 +327,7 @@ describe("webhook endpoints", () => {
     const again = await adminRequest("POST", `/tenants/${tenant.name}/webhooks/${hook.id}/redeliver`, key, { fromSeq: 2 });
     expect(again.body).toMatchObject({ position: 1, status: "active" });
     await vi.waitFor(() => expect(rx.acked()).toEqual([1, 2, 3, 2, 3]), { timeout: 10_000 });
+    for (const r of rx.received) verified(r, hook.secret);
     expect((await adminRequest("POST", `/tenants/${tenant.name}/webhooks/${hook.id}/redeliver`, key, { fromSeq: 0 })).status).toBe(400);
 
     expect((await adminRequest("DELETE", `/tenants/${tenant.name}/webhooks/${hook.id}`, key)).body).toEqual({ id: hook.id, removed: true });
@@ -316,6 +348,7 @@ describe("the delivery log", () => {
     const hook = await quietEndpoint(tenant.name);
     await passesUntilIdle(tenant.name);
     expect(rx.received).toHaveLength(5);
+    for (const r of rx.received) verified(r, hook.secret);
 
     const path = `/tenants/${tenant.name}/webhooks/${hook.id}/deliveries`;
     const first = await adminGet(`${path}?limit=2`, key);
@@ -356,6 +389,7 @@ describe("the cron", () => {
     const hook = await quietEndpoint(tenant.name);
     await runCron();
     await vi.waitFor(() => expect(rx.acked()).toEqual([1, 2]), { timeout: 10_000 });
+    for (const r of rx.received) verified(r, hook.secret);
 
     const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
     await env.DB.prepare("UPDATE webhook_deliveries SET time = ? WHERE tenant_id = ? AND seq = 1").bind(eightDaysAgo, tenant.name).run();
