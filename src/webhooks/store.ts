@@ -107,13 +107,30 @@ export function advance(db: Database, row: EndpointRow, next: Pick<EndpointRow, 
 
 export type NewDelivery = Omit<DeliveryRow, "attempt">;
 
-/** Logs an attempt, numbered after the endpoint's last (the delivery log's cursor). */
+/**
+ * Logs an attempt, numbered after the endpoint's last (the delivery log's cursor), unless the
+ * endpoint was removed meanwhile: its log went with it, and a late entry would never be pruned.
+ */
 export const logDelivery = (db: Database, d: NewDelivery) =>
-  db.insert(webhookDeliveries).values({
-    ...d,
-    attempt: sql`(SELECT coalesce(max(${webhookDeliveries.attempt}), 0) + 1 FROM ${webhookDeliveries}
-      WHERE ${webhookDeliveries.tenantId} = ${d.tenantId} AND ${webhookDeliveries.endpointId} = ${d.endpointId})`,
-  });
+  db.insert(webhookDeliveries).select(
+    // Selected from the endpoint's row, in the table's column order (an INSERT ... SELECT).
+    db
+      .select({
+        tenantId: webhookEndpoints.tenantId,
+        endpointId: webhookEndpoints.id,
+        attempt: sql<number>`(SELECT coalesce(max(${webhookDeliveries.attempt}), 0) + 1 FROM ${webhookDeliveries}
+          WHERE ${webhookDeliveries.tenantId} = ${d.tenantId} AND ${webhookDeliveries.endpointId} = ${d.endpointId})`.as("attempt"),
+        seq: sql<number>`${d.seq}`.as("seq"),
+        eventId: sql<string | null>`${d.eventId}`.as("event_id"),
+        time: sql<string>`${d.time}`.as("time"),
+        statusCode: sql<number | null>`${d.statusCode}`.as("status_code"),
+        durationMs: sql<number>`${d.durationMs}`.as("duration_ms"),
+        error: sql<string | null>`${d.error}`.as("error"),
+        responseBody: sql<string | null>`${d.responseBody}`.as("response_body"),
+      })
+      .from(webhookEndpoints)
+      .where(one(d.tenantId, d.endpointId)),
+  );
 
 /** The newest attempts first, below the cursor `before` (an attempt number). */
 export const deliveriesOf = (db: Database, tenant: string, endpoint: string, limit: number, before?: number) =>

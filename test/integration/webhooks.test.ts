@@ -340,6 +340,24 @@ describe("webhook endpoints", () => {
 });
 
 describe("the delivery log", () => {
+  it("keeps nothing of an endpoint removed while a delivery to it was under way", async () => {
+    const { tenant, key } = await tenantWithKey();
+    await createUsers(tenant, 2);
+    let answer: (status: number) => void = () => {};
+    const rx = receiver(() => new Promise<number>((resolve) => (answer = resolve)));
+    const hook = await quietEndpoint(tenant.name);
+    const pass = deliverDue(db(), tenant.name, { now: Date.now, fetch: (input, init) => fetch(input, init) });
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
+    expect((await adminRequest("DELETE", `/tenants/${tenant.name}/webhooks/${hook.id}`, key)).status).toBe(200);
+    answer(200);
+    await pass;
+    expect(rx.received).toHaveLength(1);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE tenant_id = ?")
+      .bind(tenant.name)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+  });
+
   it("lists each attempt newest first, in pages, with at most 1 KB of the receiver's answer", async () => {
     const { tenant, key } = await tenantWithKey();
     await createUsers(tenant, 3);
