@@ -22,6 +22,8 @@ export default defineConfig({
                 CONFIG_CACHE_SECONDS: "0",
                 // A wrangler secret when deployed (README: Deploy); any 32+ characters here.
                 ACCESS_TOKEN_SECRET: "test-only-access-token-secret-0123456789abcdef",
+                // Local and test only: receivers on http://127.0.0.1 and http://localhost (README: Webhooks).
+                WEBHOOK_ALLOW_LOCAL_HTTP: "true",
               },
             },
           }),

@@ -27,6 +27,8 @@ export interface Env {
   ACCESS_TEAM_DOMAIN?: string;
   /** The Access application's audience tag. */
   ACCESS_AUD?: string;
+  /** "true" lets webhooks use http://127.0.0.1 and http://localhost: local development and tests only. */
+  WEBHOOK_ALLOW_LOCAL_HTTP?: string;
   /** Optional: the same region hint given to `wrangler d1 create --location`. */
   DO_LOCATION_HINT?: string;
 }

@@ -2,6 +2,8 @@ import { createApp } from "./app.ts";
 import { database } from "./db/client.ts";
 import type { Env } from "./env.ts";
 import { defaultRetentionDays, pruneEvents } from "./events/retention.ts";
+import { deliverWebhooks } from "./durable/client.ts";
+import { pruneDeliveries, tenantsBehind } from "./webhooks/upkeep.ts";
 
 export { TenantWriter } from "./durable/tenant-writer.ts";
 export { RateLimiter } from "./ratelimit/limiter.ts";
@@ -10,12 +12,19 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger (wrangler.toml [triggers]): the change feed's retention.
+  // The Cron Trigger (wrangler.toml [triggers]): the change feed's retention, the webhook delivery
+  // log's, and a delivery pass for every tenant with a webhook behind.
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(
       pruneEvents(database(env.DB), defaultRetentionDays(env.EVENT_RETENTION_DAYS)).then((pruned) =>
         console.log(JSON.stringify({ level: "info", event: "events_pruned", pruned })),
       ),
     );
+    ctx.waitUntil(
+      pruneDeliveries(database(env.DB)).then((pruned) =>
+        console.log(JSON.stringify({ level: "info", event: "webhook_deliveries_pruned", pruned })),
+      ),
+    );
+    ctx.waitUntil(tenantsBehind(database(env.DB)).then((tenants) => Promise.all(tenants.map((tenant) => deliverWebhooks(env, tenant)))));
   },
 } satisfies ExportedHandler<Env>;

@@ -8,6 +8,17 @@ import { AdminError } from "./errors.ts";
 import { parseTypes, readFeed } from "./feed.ts";
 import { clampedInt, seqParam } from "./params.ts";
 import { groupsPage, membersPage, oneGroup, oneUser, type PageRequest, type SnapshotRequest, usersPage } from "./snapshot.ts";
+import {
+  addWebhook,
+  deleteWebhook,
+  fromSeqOf,
+  listWebhooks,
+  oneWebhook,
+  readBody,
+  restartWebhook,
+  rotateWebhookSecret,
+  webhookDeliveries,
+} from "./webhooks.ts";
 
 // The admin API for the SaaS product's backend (README: Admin API), at /admin/v1 on the
 // single-host origin. Handlers parse, make one domain call and render JSON.
@@ -60,6 +71,20 @@ export function adminApi() {
   api.get("/tenants/:tenant/groups", async (c) => c.json(await groupsPage(pageOf(c))));
   api.get("/tenants/:tenant/groups/:id", async (c) => c.json(await oneGroup(snapshotOf(c), c.req.param("id"))));
   api.get("/tenants/:tenant/groups/:id/members", async (c) => c.json(await membersPage(pageOf(c), c.req.param("id"))));
+
+  const hook = "/tenants/:tenant/webhooks/:id";
+  const id = (c: Context<AdminEnv>) => c.req.param("id") ?? "";
+  api.get("/tenants/:tenant/webhooks", async (c) => c.json(await listWebhooks(snapshotOf(c))));
+  api.post("/tenants/:tenant/webhooks", async (c) => c.json(await addWebhook(snapshotOf(c), await readBody(c.req.raw)), 201));
+  api.get(hook, async (c) => c.json(await oneWebhook(snapshotOf(c), id(c))));
+  api.delete(hook, async (c) => c.json(await deleteWebhook(snapshotOf(c), id(c))));
+  api.post(`${hook}/rotate-secret`, async (c) => c.json(await rotateWebhookSecret(snapshotOf(c), id(c))));
+  api.post(`${hook}/enable`, async (c) => c.json(await restartWebhook(snapshotOf(c), id(c))));
+  api.post(`${hook}/redeliver`, async (c) => c.json(await restartWebhook(snapshotOf(c), id(c), fromSeqOf(await readBody(c.req.raw)))));
+  api.get(`${hook}/deliveries`, async (c) => {
+    const limit = clampedInt(c.req.query("limit"), "limit", 1, MAX_PAGE, DEFAULT_PAGE);
+    return c.json(await webhookDeliveries(snapshotOf(c), id(c), limit, c.req.query("cursor") || undefined));
+  });
 
   api.all("*", () => {
     throw new AdminError("not_found", "no such endpoint");

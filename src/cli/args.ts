@@ -6,6 +6,7 @@ import { TENANT_NAME } from "../lib/token-store.ts";
 import { ADMIN_KEY_OPTIONS, type AdminKeyRequest, parseAdminKeyCommand } from "./admin-key/args.ts";
 import { usageError } from "./errors.ts";
 import { EVENTS_OPTIONS, type EventsRequest, parseEventsCommand } from "./events/args.ts";
+import { parseWebhookCommand, WEBHOOK_OPTIONS, type WebhookRequest } from "./webhook/args.ts";
 import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
 import {
   POLICY_COMMANDS,
@@ -33,7 +34,8 @@ export type CliRequest =
   | OAuthRequest
   | PolicyRequest
   | AdminKeyRequest
-  | EventsRequest;
+  | EventsRequest
+  | WebhookRequest;
 
 export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
 
@@ -92,6 +94,16 @@ Change feed:
                     user.deleted, group.created, group.updated, group.deleted, group.member_added,
                     group.member_removed
 
+Webhooks (README: Webhooks; the admin API has the same under /admin/v1/tenants/{t}/webhooks):
+  webhook add <tenant> <url> [--types type,...]   New endpoint (https:// to a public host); prints
+                                                  its signing secret once
+  webhook list <tenant>                           Endpoints, status, position; never secrets
+  webhook remove <tenant> <id>                    Remove an endpoint and its delivery log
+  webhook rotate-secret <tenant> <id>             New secret, printed once; the old one signs too for 24 h
+  webhook redeliver <tenant> <id> --from-seq N    Send again from event N on
+  webhook enable <tenant> <id>                    Resume a failing or disabled endpoint from its
+                                                  first undelivered event
+
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
   --remote             Use the deployed D1 database and KV namespace
@@ -128,6 +140,11 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   admin-key list    [{"id","scope","createdAt","revokedAt"}]
   admin-key revoke  {"id","scope","createdAt","revokedAt"}
   events          one event per line (JSON Lines), as GET /admin/v1/tenants/{t}/events returns them
+  webhook add     {"id","url","secret"}
+  webhook list    [{"id","url","types","status","position","attempts","nextAttemptAt","previousSecretUntil","createdAt"}]
+  webhook remove  {"id","removed"}
+  webhook rotate-secret  {"id","secret","previousSecretUntil"}
+  webhook redeliver, webhook enable  {"id","url","types","status","position",...} as in list
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.
 `;
@@ -143,12 +160,15 @@ const COMMANDS: readonly string[] = ["create", "rotate", "revoke", "list"] satis
 const OWN_OPTIONS: Record<string, readonly string[]> = {
   "admin-key": Object.keys(ADMIN_KEY_OPTIONS),
   events: Object.keys(EVENTS_OPTIONS),
+  webhook: Object.keys(WEBHOOK_OPTIONS),
 };
 
 function rejectOthersOptions(command: string, values: Record<string, unknown>) {
+  // An option two groups share (--types) is no stray in either.
+  const own = OWN_OPTIONS[command] ?? [];
   for (const [owner, options] of Object.entries(OWN_OPTIONS)) {
     if (owner === command) continue;
-    const stray = options.find((option) => values[option] !== undefined);
+    const stray = options.find((option) => !own.includes(option) && values[option] !== undefined);
     if (stray) throw usageError(`--${stray} does not apply to "${command}"`);
   }
 }
@@ -181,6 +201,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
         ...POLICY_OPTIONS,
         ...ADMIN_KEY_OPTIONS,
         ...EVENTS_OPTIONS,
+        ...WEBHOOK_OPTIONS,
       },
     });
   } catch (error) {
@@ -206,9 +227,10 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
   };
   const json = values.json === true;
   rejectOthersOptions(command, values);
-  if (command === "admin-key" || command === "events") {
+  if (command === "admin-key" || command === "events" || command === "webhook") {
     rejectForeignOptions(command, values);
     rejectPolicyOptions(command, values);
+    if (command === "webhook") return parseWebhookCommand(rest, values, target, json, validateTenantName);
     return command === "admin-key"
       ? parseAdminKeyCommand(rest, values, target, json, validateTenantName)
       : parseEventsCommand(rest, values, target, json, validateTenantName);

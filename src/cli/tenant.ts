@@ -1,4 +1,4 @@
-// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth|schema|domains|settings|admin-key|events> ...`.
+// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth|schema|domains|settings|admin-key|events|webhook> ...`.
 // Runs on Node >= 22 with type stripping (package.json "tenant" script), hence the .ts imports.
 
 import { resolve } from "node:path";
@@ -7,6 +7,7 @@ import { HELP, parseCliArgs } from "./args.ts";
 import { type Context, createTenant, listTenants, revokeToken, rotateToken } from "./commands.ts";
 import { CliError, EXIT_FAILURE } from "./errors.ts";
 import { runEventsCommand } from "./events/run.ts";
+import { runWebhookCommand } from "./webhook/run.ts";
 import { runOAuthCommand } from "./oauth-run.ts";
 import { runPolicyCommand } from "./policy-run.ts";
 import { issuedText, json, listText, revokedText } from "./output.ts";
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<string> {
   if (request.kind === "oauth") return runOAuthCommand(request, ctx);
   if (request.kind === "policy") return runPolicyCommand(request, ctx);
   if (request.kind === "admin-key") return runAdminKeyCommand(request, ctx);
+  if (request.kind === "webhook") return runWebhookCommand(request, ctx);
   // Printed as read, so --follow shows each event when it arrives.
   if (request.kind === "events") return runEventsCommand(request, ctx, (text) => process.stdout.write(text));
 

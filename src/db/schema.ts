@@ -248,3 +248,53 @@ export const adminKeys = sqliteTable(
   },
   (t) => [uniqueIndex("admin_keys_key_hash").on(t.keyHash)],
 );
+
+// Webhook endpoints of a tenant (README: Webhooks): each follows the change feed with a cursor of its
+// own. The secret is kept in the clear because signing needs it; no listing ever returns it.
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    url: text("url").notNull(),
+    // JSON array of event types; null = every type.
+    types: text("types"),
+    secret: text("secret").notNull(),
+    // The secret before the last rotation, which still signs (a second signature) until previous_until.
+    previousSecret: text("previous_secret"),
+    previousUntil: text("previous_until"),
+    status: text("status", { enum: ["active", "failing", "disabled"] }).notNull(),
+    // The seq of the last event acknowledged (or skipped by the types filter).
+    position: integer("position").notNull(),
+    // Failed attempts at the event after position, since its last 2xx.
+    attempts: integer("attempts").notNull(),
+    // When the next attempt is due (ISO 8601); null = at once.
+    nextAttemptAt: text("next_attempt_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+// One row per delivery attempt (and per gap retention left), kept 7 days. Never a secret; the
+// receiver's response body only up to 1 KB.
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    tenantId: text("tenant_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    // Ascending per endpoint: the delivery log's keyset cursor.
+    attempt: integer("attempt").notNull(),
+    seq: integer("seq").notNull(),
+    // null for a gap entry (events pruned before delivery).
+    eventId: text("event_id"),
+    time: text("time").notNull(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    responseBody: text("response_body"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.endpointId, t.attempt] }),
+    index("webhook_deliveries_endpoint_time").on(t.tenantId, t.endpointId, t.time),
+  ],
+);

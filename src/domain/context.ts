@@ -11,6 +11,8 @@ export interface WritePolicy {
   deleteMode: DeleteMode;
   /** The tenant's rate, counted by its writer across all isolates. */
   rate: RateRule;
+  /** The tenant has an active webhook endpoint (TenantConfig.webhooks). */
+  webhooks?: boolean;
 }
 
 /** Everything a write needs, built by the writer for each call. */

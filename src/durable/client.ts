@@ -12,7 +12,7 @@ import type { TenantConfig } from "../tenancy/config.ts";
 import { unavailable, unwrap, type WriteResult } from "./result.ts";
 import type { TenantWriter } from "./tenant-writer.ts";
 
-type WriterMethods = Pick<TenantWriter, "create" | "replace" | "patch" | "remove" | "waitForCommit">;
+type WriterMethods = Pick<TenantWriter, "create" | "replace" | "patch" | "remove" | "waitForCommit" | "deliverWebhooks">;
 
 /**
  * The stub of the tenant's writer; one object per tenant, named by the tenant. DO_LOCATION_HINT
@@ -42,6 +42,7 @@ export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, confi
     allowedDomains: config.settings.allowedDomains,
     deleteMode: config.settings.deleteMode,
     rate: tenantRule(config, env.TENANT_RATE_LIMIT),
+    webhooks: config.webhooks,
   };
   // Passwords are hashed here, before the RPC: see domain/passwords.ts.
   const parse = (body: unknown) => hashDataPassword(parseResource(body, type));
@@ -84,3 +85,6 @@ async function call<T>(pending: Promise<WriteResult<T>>): Promise<T> {
 /** Parks until the tenant's writer commits after `afterSeq` (the feed's `wait`), or `ms` pass. */
 export const waitForCommit = (env: Env, tenant: string, afterSeq: number, ms: number) =>
   writerFor(env, tenant).waitForCommit(tenant, afterSeq, ms);
+
+/** Asks the tenant's writer to run a webhook delivery pass now (an endpoint was added, enabled or rewound). */
+export const deliverWebhooks = (env: Env, tenant: string) => writerFor(env, tenant).deliverWebhooks(tenant);

@@ -12,6 +12,8 @@ import { type Bucket, take } from "../ratelimit/bucket.ts";
 import { tooManyRequests } from "../ratelimit/tenant.ts";
 import { lastSeq } from "../events/read.ts";
 import { commitWaiters } from "./commit-waiters.ts";
+import { webhookAlarm } from "./webhook-alarm.ts";
+import { logStorageFailure } from "../lib/error-report.ts";
 import { capture, type WriteResult } from "./result.ts";
 
 type TypeId = keyof typeof domains;
@@ -29,10 +31,12 @@ export class TenantWriter extends DurableObject<Env> {
   private bucket: Bucket | undefined;
   private readonly recentUsers = recentWrites();
   private readonly commits = commitWaiters();
+  private readonly webhooks: ReturnType<typeof webhookAlarm>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = database(env.DB);
+    this.webhooks = webhookAlarm(ctx.storage, this.db);
   }
 
   private serial<T>(
@@ -60,7 +64,14 @@ export class TenantWriter extends DurableObject<Env> {
     const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
     this.tail = run.catch(() => undefined);
     run.then(
-      (result) => result.ok && this.commits.notify(),
+      (result) => {
+        if (!result.ok) return;
+        this.commits.notify();
+        // Delivery runs in the alarm, never in the write: arming it touches only the object's storage.
+        // Not armed (storage failed): the next write or the cron arms it.
+        if (this.webhooks.wanted(policy.webhooks))
+          this.webhooks.arm(tenant).catch((error) => logStorageFailure("webhook_alarm_unarmed", error));
+      },
       () => undefined,
     );
     return run;
@@ -86,5 +97,14 @@ export class TenantWriter extends DurableObject<Env> {
   /** The feed's long poll: resolves once a write commits after `afterSeq`, or after `ms`. Reads only the counter. */
   waitForCommit(tenant: string, afterSeq: number, ms: number) {
     return this.commits.wait(ms, async () => (await lastSeq(this.db, tenant)) > afterSeq);
+  }
+
+  /** A delivery pass now: an endpoint was added, enabled or rewound, or the cron found one behind. */
+  deliverWebhooks(tenant: string) {
+    return this.webhooks.kick(tenant);
+  }
+
+  override alarm() {
+    return this.webhooks.run();
   }
 }

@@ -15,25 +15,30 @@ export interface EventQuery {
   types?: readonly EventType[];
 }
 
-/** A tenant's events after `after`, ascending by seq, in one statement. */
-export async function readEvents(db: Database, tenant: string, query: EventQuery): Promise<FeedEvent[]> {
+/** The rows of a tenant's events after `after`, ascending by seq, as a statement to batch. */
+export function eventRows(db: Database, tenant: string, query: EventQuery) {
   // The types travel as one bound JSON array, so any number of them costs one parameter.
   const ofTypes = query.types && sql`${events.type} IN (SELECT value FROM json_each(${JSON.stringify(query.types)}))`;
-  const rows = await db
+  return db
     .select()
     .from(events)
     .where(and(eq(events.tenantId, tenant), gt(events.seq, query.after), ofTypes))
     .orderBy(asc(events.seq))
     .limit(query.limit);
-  return rows.map(toEvent);
 }
+
+/** A tenant's events after `after`, ascending by seq, in one statement. */
+export async function readEvents(db: Database, tenant: string, query: EventQuery): Promise<FeedEvent[]> {
+  return (await eventRows(db, tenant, query)).map(toEvent);
+}
+
+/** The counter's row, as a statement to batch with the read it dates. */
+export const lastSeqRow = (db: Database, tenant: string) =>
+  db.select({ lastSeq: tenantEventCounters.lastSeq }).from(tenantEventCounters).where(eq(tenantEventCounters.tenantId, tenant));
 
 /** The seq of the tenant's last committed event; 0 before its first. Pruning never lowers it. */
 export async function lastSeq(db: Database, tenant: string): Promise<number> {
-  const [row] = await db
-    .select({ lastSeq: tenantEventCounters.lastSeq })
-    .from(tenantEventCounters)
-    .where(eq(tenantEventCounters.tenantId, tenant));
+  const [row] = await lastSeqRow(db, tenant);
   return row?.lastSeq ?? 0;
 }
 

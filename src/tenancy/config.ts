@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { tenantSchemas, tenantSettings } from "../db/schema.ts";
+import { tenantSchemas, tenantSettings, webhookEndpoints } from "../db/schema.ts";
 import type { AttributeDef } from "../scim/schema/attribute.ts";
 
 // A tenant's own schema extensions and provisioning policy, as stored by the operator CLI.
@@ -27,15 +27,22 @@ export interface TenantSettings {
 export interface TenantConfig {
   extensions: ExtensionDef[];
   settings: TenantSettings;
+  /** The tenant has an active webhook endpoint: its writer arms delivery after each commit. */
+  webhooks: boolean;
 }
 
 export const DEFAULT_SETTINGS: TenantSettings = { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null };
 
-/** Both tables in one round trip; a tenant without rows gets the defaults. */
+/** All three tables in one round trip; a tenant without rows gets the defaults. */
 export async function loadTenantConfig(db: Database, tenant: string): Promise<TenantConfig> {
-  const [schemaRows, settingsRows] = await db.batch([
+  const [schemaRows, settingsRows, activeEndpoints] = await db.batch([
     db.select().from(tenantSchemas).where(eq(tenantSchemas.tenantId, tenant)).orderBy(tenantSchemas.urn),
     db.select().from(tenantSettings).where(eq(tenantSettings.tenantId, tenant)),
+    db
+      .select({ id: webhookEndpoints.id })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.status, "active")))
+      .limit(1),
   ]);
   const row = settingsRows[0];
   return {
@@ -53,5 +60,6 @@ export async function loadTenantConfig(db: Database, tenant: string): Promise<Te
           rateLimitPerSecond: row.rateLimitPerSecond,
         }
       : DEFAULT_SETTINGS,
+    webhooks: activeEndpoints.length > 0,
   };
 }

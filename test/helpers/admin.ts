@@ -31,9 +31,20 @@ export interface AdminResponse {
 }
 
 /** GET {path} under /admin/v1 on `host` (default the single-host origin), with `token` as the bearer. */
-export async function adminGet(path: string, token: string | undefined, host = "localhost"): Promise<AdminResponse> {
+export const adminGet = (path: string, token: string | undefined, host = "localhost") => adminRequest("GET", path, token, undefined, host);
+
+/** Any method; `payload` is sent as JSON. */
+export async function adminRequest(
+  method: string,
+  path: string,
+  token: string | undefined,
+  payload?: unknown,
+  host = "localhost",
+): Promise<AdminResponse> {
+  const headers: Record<string, string> = token === undefined ? {} : { Authorization: `Bearer ${token}` };
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
   const response = await exports.default.fetch(
-    new Request(`http://${host}/admin/v1${path}`, { headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } }),
+    new Request(`http://${host}/admin/v1${path}`, { method, headers, body: payload === undefined ? undefined : JSON.stringify(payload) }),
   );
   const text = await response.text();
   let body: unknown = text;

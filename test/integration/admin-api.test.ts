@@ -3,8 +3,8 @@
 // paging, expiry and long polling, and the snapshot's keyset pages.
 
 import { abortAllDurableObjects, env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { adminGet, createAdminKey, readAll, revokeAdminKeyById } from "../helpers/admin.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { adminGet, adminRequest, createAdminKey, readAll, revokeAdminKeyById } from "../helpers/admin.ts";
 import { adminApi } from "../../src/admin/app.ts";
 import { accessToken, createClient } from "../helpers/oauth.ts";
 import { roundTripsOf, serve } from "../helpers/round-trips.ts";
@@ -35,35 +35,69 @@ async function pruneThrough(tenant: string, seq: number) {
   await env.DB.prepare("DELETE FROM events WHERE tenant_id = ? AND seq <= ?").bind(tenant, seq).run();
 }
 
-async function tenantWithData(): Promise<Tenant & { userId: string; groupId: string }> {
+async function webhookOf(tenant: string, key: string): Promise<string> {
+  const webhook = await adminRequest("POST", `/tenants/${tenant}/webhooks`, key, { url: "https://hooks.example.com/door" });
+  expect(webhook.status).toBe(201);
+  return webhook.body.id;
+}
+
+/** With `webhook`, also an endpoint (whose receiver the test stubs). */
+async function tenantWithData(webhook = false): Promise<Tenant & { userId: string; groupId: string; webhookId: string }> {
   const tenant = await createTenant("adm");
   const user = await tenant.client.post("/Users", entraUser(`u-${crypto.randomUUID()}`));
   const group = await tenant.client.post("/Groups", { displayName: "Sales", members: [{ value: user.body.id }] });
   expect([user.status, group.status]).toEqual([201, 201]);
-  return { ...tenant, userId: user.body.id, groupId: group.body.id };
+  const webhookId = webhook ? await webhookOf(tenant.name, (await createAdminKey(tenant.name)).key) : "";
+  return { ...tenant, userId: user.body.id, groupId: group.body.id, webhookId };
+}
+
+interface Route {
+  method: string;
+  path: string;
+  body?: unknown;
 }
 
 /**
- * Every GET route the admin app has, with its parameters filled in (and the events route once more
+ * Every route the admin app has, with its parameters filled in (and the events route once more
  * with wait), read from the app itself: a new route is in the door test without anyone adding it.
+ * Writes carry a body they would accept, so only the credential decides the answer.
  */
-function routesOf(tenant: string, userId: string, groupId: string) {
-  const paths = adminApi()
-    .routes.filter((r) => r.method === "GET")
-    .map((r) => r.path.replace(":tenant", tenant).replace("users/:id", `users/${userId}`).replace("groups/:id", `groups/${groupId}`));
-  expect(paths.filter((p) => p.includes(":"))).toEqual([]);
-  expect(paths).toContain("/tenants");
-  return [...paths, `/tenants/${tenant}/events?wait=1`];
+function routesOf(t: { name: string; userId: string; groupId: string; webhookId: string }): Route[] {
+  const bodies: Record<string, unknown> = { webhooks: { url: "https://hooks.example.com/door" }, redeliver: { fromSeq: 1 } };
+  const routes = adminApi()
+    .routes.filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      path: r.path
+        .replace(":tenant", t.name)
+        .replace("users/:id", `users/${t.userId}`)
+        .replace("groups/:id", `groups/${t.groupId}`)
+        .replace("webhooks/:id", `webhooks/${t.webhookId}`),
+      body: r.method === "POST" ? bodies[r.path.split("/").at(-1) ?? ""] : undefined,
+    }));
+  expect(routes.filter((r) => r.path.includes(":"))).toEqual([]);
+  expect(routes.map((r) => r.path)).toContain("/tenants");
+  // DELETE last: it removes the webhook the other routes name.
+  const ordered = [...routes.filter((r) => r.method !== "DELETE"), ...routes.filter((r) => r.method === "DELETE")];
+  return [...ordered, { method: "GET", path: `/tenants/${t.name}/events?wait=1` }];
 }
+
+const send = (route: Route, token: string | undefined, host?: string) => adminRequest(route.method, route.path, token, route.body, host);
 
 function expectError(response: { status: number; body: any }, status: number, error: string) {
   expect({ status: response.status, error: response.body?.error }).toEqual({ status, error });
   expect(typeof response.body.detail).toBe("string");
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe("the admin door", () => {
   it("refuses every credential but a live admin key of the tenant's scope, on every route", async () => {
-    const a = await tenantWithData();
+    // The webhook's receiver: deliveries run while the test does.
+    vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(null, { status: 204 }));
+    const a = await tenantWithData(true);
     const b = await createTenant("adm");
     const all = await createAdminKey();
     const ofA = await createAdminKey(a.name);
@@ -73,23 +107,28 @@ describe("the admin door", () => {
     const client = await createClient(a.name);
     const oauth = await accessToken(`${a.name}.localhost`, client);
 
-    for (const route of routesOf(a.name, a.userId, a.groupId)) {
+    const refusedEverywhere = async (route: Route) => {
       for (const token of [undefined, "scimadm_wrong", "not a key!", revoked.key, a.token, oauth]) {
-        const refused = await adminGet(route, token);
+        const refused = await send(route, token);
         expectError(refused, 401, "unauthorized");
         expect(refused.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
       }
       // Tenant hosts serve SCIM only, whatever the key.
-      expectError(await adminGet(route, all.key, `${a.name}.localhost`), 404, "not_found");
-      expect((await adminGet(route, all.key, "127.0.0.1:8787")).status).toBe(200);
-      expect((await adminGet(route, ofA.key)).status).toBe(200);
-    }
-    for (const route of routesOf(a.name, a.userId, a.groupId).filter((r) => r !== "/tenants")) {
-      const hidden = await adminGet(route, ofB.key);
+      expectError(await send(route, all.key, `${a.name}.localhost`), 404, "not_found");
+      if (route.path === "/tenants") return;
+      const hidden = await send(route, ofB.key);
       expectError(hidden, 404, "not_found");
       // The same answer as for a tenant that does not exist: a scoped key learns nothing of others.
-      const nobody = await adminGet(route.replace(a.name, "nosuchtenant"), ofB.key);
+      const nobody = await send({ ...route, path: route.path.replace(a.name, "nosuchtenant") }, ofB.key);
       expect(hidden.body.detail.replace(a.name, "X")).toBe(nobody.body.detail.replace("nosuchtenant", "X"));
+    };
+    for (const route of routesOf(a)) {
+      await refusedEverywhere(route);
+      expect((await send(route, all.key, "127.0.0.1:8787")).status).toBeLessThan(300);
+      // A removal succeeds once: the tenant's key removes a webhook of its own.
+      const again =
+        route.method === "DELETE" ? { ...route, path: route.path.replace(a.webhookId, await webhookOf(a.name, ofA.key)) } : route;
+      expect((await send(again, ofA.key)).status).toBeLessThan(300);
     }
     expectError(await adminGet("/tenants/nosuchtenant/users", all.key), 404, "not_found");
     expectError(await adminGet("/nothing-here", all.key), 404, "not_found");

@@ -1,0 +1,63 @@
+// The webhook_endpoints statements of `webhook ...`, for `wrangler d1 execute` (no bound
+// parameters): every value passes a pattern that cannot end an SQL string literal (cli/sql.ts).
+// The Worker's own statements are src/webhooks/store.ts; these mirror them in plain SQL.
+
+import type { EventType } from "../../events/json.ts";
+import { TENANT_NAME } from "../../lib/token-store.ts";
+import { WEBHOOK_SECRET } from "../../webhooks/signature.ts";
+import { ISO_INSTANT, literal } from "../sql.ts";
+import { type endpointView, WEBHOOK_ID } from "../../webhooks/endpoint.ts";
+
+/** The columns endpointView (webhooks/endpoint.ts) reads, under the names it reads them by. */
+export type EndpointRow = Parameters<typeof endpointView>[0];
+
+/** A URL as URL serialises it, without what could end a literal. */
+const SAFE_URL = /^https?:\/\/[^'\\;\s]+$/;
+const TYPES_JSON = /^\["[a-z._]+"(,"[a-z._]+")*\]$/;
+
+const tenantLit = (tenant: string) => literal(tenant, TENANT_NAME, "tenant name");
+const idLit = (id: string) => literal(id, WEBHOOK_ID, "webhook id");
+const timeLit = (at: string) => literal(at, ISO_INSTANT, "timestamp");
+const secretLit = (secret: string) => literal(secret, WEBHOOK_SECRET, "webhook secret");
+
+const COLUMNS =
+  "id, url, types, status, position, attempts, next_attempt_at AS nextAttemptAt, previous_until AS previousUntil, created_at AS createdAt";
+const one = (tenant: string, id: string) => `tenant_id = ${tenantLit(tenant)} AND id = ${idLit(id)}`;
+
+export interface NewEndpoint {
+  id: string;
+  url: string;
+  types: readonly EventType[] | null;
+  secret: string;
+  createdAt: string;
+}
+
+/** Only for an existing tenant with fewer than `max` endpoints; from the tenant's current seq. */
+export function insertEndpoint(tenant: string, e: NewEndpoint, max: number): string {
+  const t = tenantLit(tenant);
+  const types = e.types === null ? "NULL" : literal(JSON.stringify(e.types), TYPES_JSON, "event types");
+  const values = `${t}, ${idLit(e.id)}, ${literal(e.url, SAFE_URL, "URL")}, ${types}, ${secretLit(e.secret)}, 'active',
+    coalesce((SELECT last_seq FROM tenant_event_counters WHERE tenant_id = ${t}), 0), 0, ${timeLit(e.createdAt)}`;
+  return `INSERT INTO webhook_endpoints (tenant_id, id, url, types, secret, status, position, attempts, created_at)
+    SELECT ${values} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${t})
+    AND (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ${t}) < ${Math.trunc(max)} RETURNING id`;
+}
+
+export const selectEndpoints = (tenant: string) =>
+  `SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = ${tenantLit(tenant)} ORDER BY created_at, id`;
+
+/** The endpoint and its delivery log. */
+export const deleteEndpoint = (tenant: string, id: string) => [
+  `DELETE FROM webhook_endpoints WHERE ${one(tenant, id)} RETURNING id`,
+  `DELETE FROM webhook_deliveries WHERE tenant_id = ${tenantLit(tenant)} AND endpoint_id = ${idLit(id)}`,
+];
+
+export const rotateSecret = (tenant: string, id: string, secret: string, previousUntil: string) =>
+  `UPDATE webhook_endpoints SET previous_secret = secret, secret = ${secretLit(secret)}, previous_until = ${timeLit(previousUntil)}
+    WHERE ${one(tenant, id)} RETURNING id`;
+
+/** Active again with a fresh retry schedule, from its position or from `position`. */
+export const restartEndpoint = (tenant: string, id: string, position?: number) =>
+  `UPDATE webhook_endpoints SET status = 'active', attempts = 0, next_attempt_at = NULL${
+    position === undefined ? "" : `, position = ${Math.trunc(position)}`
+  } WHERE ${one(tenant, id)} RETURNING ${COLUMNS}`;
