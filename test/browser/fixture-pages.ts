@@ -26,7 +26,7 @@ export async function renderFixturePages() {
   const overview = TenantOverviewPage({
     chrome,
     tenant,
-    config: { extensions: [], settings: DEFAULT_SETTINGS },
+    config: { extensions: [], settings: DEFAULT_SETTINGS, webhooks: false },
     auth: { secretToken: true, liveSecrets: [], federation: undefined, entraTokenTenantId: null },
     log: { health, hours, failures: failureGroups },
   });
