@@ -7,6 +7,7 @@ import { type AdminEnv, adminAuth, scopedTenant } from "./auth.ts";
 import { AdminError } from "./errors.ts";
 import { parseTypes, readFeed } from "./feed.ts";
 import { clampedInt, seqParam } from "./params.ts";
+import { cursorParam, healthOf, instantParam, requestsPage, statusParam } from "./requests.ts";
 import { groupsPage, membersPage, oneGroup, oneUser, type PageRequest, type SnapshotRequest, usersPage } from "./snapshot.ts";
 
 // The admin API for the SaaS product's backend (README: Admin API), at /admin/v1 on the
@@ -60,6 +61,19 @@ export function adminApi() {
   api.get("/tenants/:tenant/groups", async (c) => c.json(await groupsPage(pageOf(c))));
   api.get("/tenants/:tenant/groups/:id", async (c) => c.json(await oneGroup(snapshotOf(c), c.req.param("id"))));
   api.get("/tenants/:tenant/groups/:id/members", async (c) => c.json(await membersPage(pageOf(c), c.req.param("id"))));
+
+  api.get("/tenants/:tenant/requests", async (c) =>
+    c.json(
+      await requestsPage(c.env, c.var.tenant, {
+        status: statusParam(c.req.query("status")),
+        since: instantParam(c.req.query("since"), "since"),
+        until: instantParam(c.req.query("until"), "until"),
+        limit: clampedInt(c.req.query("limit"), "limit", 1, MAX_PAGE, DEFAULT_PAGE),
+        cursor: cursorParam(c.req.query("cursor")),
+      }),
+    ),
+  );
+  api.get("/tenants/:tenant/health", async (c) => c.json(await healthOf(c.env, c.var.tenant, new Date())));
 
   api.all("*", () => {
     throw new AdminError("not_found", "no such endpoint");

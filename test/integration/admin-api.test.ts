@@ -53,6 +53,7 @@ function routesOf(tenant: string, userId: string, groupId: string) {
     .map((r) => r.path.replace(":tenant", tenant).replace("users/:id", `users/${userId}`).replace("groups/:id", `groups/${groupId}`));
   expect(paths.filter((p) => p.includes(":"))).toEqual([]);
   expect(paths).toContain("/tenants");
+  expect(paths).toEqual(expect.arrayContaining([`/tenants/${tenant}/requests`, `/tenants/${tenant}/health`]));
   return [...paths, `/tenants/${tenant}/events?wait=1`];
 }
 
@@ -410,6 +411,8 @@ describe("round trips per admin request (steady state: the key and the tenant's 
       "users page": await tripsOf(`/tenants/${t.name}/users?limit=1`),
       "user by id": await tripsOf(`/tenants/${t.name}/users/${t.userId}`),
       "members page": await tripsOf(`/tenants/${t.name}/groups/${t.groupId}/members`),
+      "requests page": await tripsOf(`/tenants/${t.name}/requests?status=4xx`),
+      health: await tripsOf(`/tenants/${t.name}/health`),
     }).toEqual({
       tenants: { d1: 1, rpc: 0 },
       // The tenant's position, then the events after the cursor.
@@ -423,6 +426,9 @@ describe("round trips per admin request (steady state: the key and the tenant's 
       "users page": { d1: 1, rpc: 0 },
       "user by id": { d1: 1, rpc: 0 },
       "members page": { d1: 1, rpc: 0 },
+      // The tenant's existence, then the page (or one batch of the health's aggregates).
+      "requests page": { d1: 2, rpc: 0 },
+      health: { d1: 2, rpc: 0 },
     });
   });
 });
