@@ -1,7 +1,9 @@
 import { abortAllDurableObjects, createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client.ts";
 import worker from "../../src/index.ts";
 import { sha256Hex } from "../../src/lib/crypto.ts";
+import { failureGroups, hourlyCounts } from "../../src/requests/read.ts";
 import { adminGet, createAdminKey } from "../helpers/admin.ts";
 import { CLIENT_CREDENTIALS, createClient, tokenCall } from "../helpers/oauth.ts";
 import { awaitLogRows, captureBodiesUntil, logRows, seedLogRows } from "../helpers/request-log.ts";
@@ -267,5 +269,33 @@ describe("a writer reset mid-burst", () => {
     const recorded = rows.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     expect(recorded).toEqual(expected);
     expect(Object.keys(expected).length).toBeGreaterThan(1);
+  });
+});
+
+describe("what the console reads", () => {
+  it("hourly counts with every hour present, and failures grouped by reason with the latest 3", async () => {
+    const tenant = await createTenant("con");
+    const now = new Date();
+    const hourStart = Math.floor(now.getTime() / HOUR) * HOUR;
+    await seedLogRows(tenant.name, [
+      { time: new Date(hourStart - 2 * HOUR + 1), status: 200 },
+      { time: new Date(hourStart - 2 * HOUR + 2), status: 401 },
+      ...Array.from({ length: 5 }, (_, i) => ({ time: new Date(hourStart + i), status: 409, scimType: "uniqueness" })),
+      { time: new Date(hourStart + 10), status: 200 },
+    ]);
+    const db = database(env.DB);
+    const hours = await hourlyCounts(db, tenant.name, now, 4);
+    expect(hours.map((h) => [h.hour, h.requests, h.failures])).toEqual([
+      [new Date(hourStart - 3 * HOUR).toISOString(), 0, 0],
+      [new Date(hourStart - 2 * HOUR).toISOString(), 2, 1],
+      [new Date(hourStart - HOUR).toISOString(), 0, 0],
+      [new Date(hourStart).toISOString(), 6, 5],
+    ]);
+    const groups = await failureGroups(db, tenant.name, new Date(hourStart - DAY));
+    expect(groups.map((g) => [g.reason, g.count, g.latest.length])).toEqual([
+      ["409 uniqueness", 5, 3],
+      ["401 unauthorized", 1, 1],
+    ]);
+    expect(groups[0].latest.map((r) => r.time)).toEqual([4, 3, 2].map((i) => new Date(hourStart + i).toISOString()));
   });
 });
