@@ -6,6 +6,7 @@ import { TENANT_NAME } from "../lib/token-store.ts";
 import { ADMIN_KEY_OPTIONS, type AdminKeyRequest, parseAdminKeyCommand } from "./admin-key/args.ts";
 import { usageError } from "./errors.ts";
 import { EVENTS_OPTIONS, type EventsRequest, parseEventsCommand } from "./events/args.ts";
+import { LOG_OPTIONS, type LogRequest, parseLogCommand } from "./log/args.ts";
 import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
 import {
   POLICY_COMMANDS,
@@ -33,7 +34,8 @@ export type CliRequest =
   | OAuthRequest
   | PolicyRequest
   | AdminKeyRequest
-  | EventsRequest;
+  | EventsRequest
+  | LogRequest;
 
 export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
 
@@ -74,10 +76,13 @@ Schema extensions and provisioning policy:
   domains set <tenant> [domain ...]   Users' userName and work emails must be in these domains;
                                       no domains = no restriction
   settings set <tenant> [--delete-mode hard|soft] [--groups on|off] [--rate-limit N|default]
-                    [--event-retention-days N|default]
+                    [--event-retention-days N|default] [--log-retention-days N|default]
+                    [--capture-bodies 30m|24h|7d|off]
                     What DELETE does (soft: deactivate and hide, a re-create restores), group
                     provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT), days the
-                    change feed keeps events (default: EVENT_RETENTION_DAYS)
+                    change feed keeps events (default: EVENT_RETENTION_DAYS), days the provisioning
+                    log keeps requests (default: REQUEST_LOG_RETENTION_DAYS), and capture of failed
+                    requests' bodies, redacted, for a time (at most 7 days; then it turns itself off)
 
 Admin API keys (/admin/v1 on the single-host origin, for the SaaS product's backend):
   admin-key create [--tenant <tenant>]  New key for one tenant, or for every tenant without --tenant;
@@ -91,6 +96,12 @@ Change feed:
                     printing new ones (polls every 2 s); types: user.created, user.updated,
                     user.deleted, group.created, group.updated, group.deleted, group.member_added,
                     group.member_removed
+
+Provisioning log:
+  log <tenant> [--failures] [--follow]
+                    Print the tenant's last 20 SCIM and token-endpoint requests (--failures: only
+                    those answered 400 or more), oldest first; --follow keeps printing new ones
+                    (polls every 2 s)
 
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
@@ -122,12 +133,14 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   schema list     [{"urn","resourceType","required","attributes","createdAt"}]
   schema remove   {"tenant","urn","removed"}
   domains set, settings set
-                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays"}
+                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays",
+                   "requestLogRetentionDays","captureBodiesUntil"}
   auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
   admin-key create  {"id","key","scope"}        (scope: the tenant, or "*" for every tenant)
   admin-key list    [{"id","scope","createdAt","revokedAt"}]
   admin-key revoke  {"id","scope","createdAt","revokedAt"}
   events          one event per line (JSON Lines), as GET /admin/v1/tenants/{t}/events returns them
+  log             one request per line (JSON Lines), as GET /admin/v1/tenants/{t}/requests returns them
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.
 `;
@@ -143,12 +156,14 @@ const COMMANDS: readonly string[] = ["create", "rotate", "revoke", "list"] satis
 const OWN_OPTIONS: Record<string, readonly string[]> = {
   "admin-key": Object.keys(ADMIN_KEY_OPTIONS),
   events: Object.keys(EVENTS_OPTIONS),
+  log: Object.keys(LOG_OPTIONS),
 };
 
 function rejectOthersOptions(command: string, values: Record<string, unknown>) {
   for (const [owner, options] of Object.entries(OWN_OPTIONS)) {
     if (owner === command) continue;
-    const stray = options.find((option) => values[option] !== undefined);
+    // An option two groups share (--follow) is the command's own.
+    const stray = options.find((option) => values[option] !== undefined && !OWN_OPTIONS[command]?.includes(option));
     if (stray) throw usageError(`--${stray} does not apply to "${command}"`);
   }
 }
@@ -181,6 +196,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
         ...POLICY_OPTIONS,
         ...ADMIN_KEY_OPTIONS,
         ...EVENTS_OPTIONS,
+        ...LOG_OPTIONS,
       },
     });
   } catch (error) {
@@ -206,9 +222,10 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
   };
   const json = values.json === true;
   rejectOthersOptions(command, values);
-  if (command === "admin-key" || command === "events") {
+  if (command === "admin-key" || command === "events" || command === "log") {
     rejectForeignOptions(command, values);
     rejectPolicyOptions(command, values);
+    if (command === "log") return parseLogCommand(rest, values, target, json, validateTenantName);
     return command === "admin-key"
       ? parseAdminKeyCommand(rest, values, target, json, validateTenantName)
       : parseEventsCommand(rest, values, target, json, validateTenantName);

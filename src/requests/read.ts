@@ -1,32 +1,14 @@
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { requestLog } from "../db/schema.ts";
+import { type LoggedRequest, toLogged } from "./logged.ts";
 import { verdictOf } from "./verdict.ts";
 
 // Reading the provisioning log: the admin API, the CLI's JSON and the console render these shapes
 // (the contract of issue 17). Every query is one tenant's, on the primary key (tenant_id, id) or the
 // (tenant_id, status, id) index; ids start with the request's ISO time, so a time bound is an id bound.
 
-export type CredentialKind = "secret_token" | "oauth_client" | "federation" | "none";
-export interface Credential {
-  kind: CredentialKind;
-  id: string | null;
-}
-
-export interface LoggedRequest {
-  id: string;
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  scimType: string | null;
-  detail: string | null;
-  resourceId: string | null;
-  credential: Credential;
-  correlationId: string | null;
-  bodies?: { request?: string; response?: string };
-}
+export type { Credential, CredentialKind, LoggedRequest } from "./logged.ts";
 
 export interface RequestQuery {
   status?: string;
@@ -68,30 +50,6 @@ export interface FailureGroup {
 
 const HOUR_MS = 3_600_000;
 const FAILED = 400;
-
-type Row = typeof requestLog.$inferSelect;
-
-function toLogged(row: Row): LoggedRequest {
-  const logged: LoggedRequest = {
-    id: row.id,
-    time: row.time,
-    method: row.method,
-    path: row.path,
-    status: row.status,
-    durationMs: row.durationMs,
-    scimType: row.scimType,
-    detail: row.detail,
-    resourceId: row.resourceId,
-    credential: { kind: row.credentialKind, id: row.credentialId },
-    correlationId: row.correlationId,
-  };
-  if (row.requestBody !== null || row.responseBody !== null) {
-    logged.bodies = {};
-    if (row.requestBody !== null) logged.bodies.request = row.requestBody;
-    if (row.responseBody !== null) logged.bodies.response = row.responseBody;
-  }
-  return logged;
-}
 
 /** "4xx", "5xx" or a status code as the inclusive range it means; null when it is none of these. */
 export function statusRange(status: string): [number, number] | null {

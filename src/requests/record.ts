@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { CredentialKind } from "./read.ts";
+import type { StoredRequest } from "./logged.ts";
 
 // Writing the provisioning log (README: Provisioning log, "Where it lives"). Every row goes through
 // one statement that takes the rows as a JSON array (one bound parameter, so D1's 100-parameter limit
@@ -14,23 +14,8 @@ import type { CredentialKind } from "./read.ts";
 //    Each request's waitUntil holds the flush its row is in, so the runtime keeps the isolate until
 //    the row is written; only a crash of the isolate itself (not a writer reset) loses buffered rows.
 
-export interface LogRow {
-  tenant: string;
-  id: string;
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  scimType: string | null;
-  detail: string | null;
-  resourceId: string | null;
-  credentialKind: CredentialKind;
-  credentialId: string | null;
-  correlationId: string | null;
-  requestBody: string | null;
-  responseBody: string | null;
-}
+/** A row to write: the stored columns, and the tenant it belongs to. */
+export type LogRow = StoredRequest & { tenant: string };
 
 const FLUSH_MS = 200;
 const FLUSH_ROWS = 100;
