@@ -10,9 +10,9 @@ import type { StoredRequest } from "./logged.ts";
 //  - A failed request's row is written before its response is sent: a failure is never lost, and
 //    failures are few (a tenant failing often is exactly the one worth its extra round trip).
 //  - A successful request's row waits in this isolate's buffer and goes with its neighbours in one
-//    statement from ctx.waitUntil, after FLUSH_MS or FLUSH_ROWS rows: the answer never waits for it.
-//    Each request's waitUntil holds the flush its row is in, so the runtime keeps the isolate until
-//    the row is written; only a crash of the isolate itself (not a writer reset) loses buffered rows.
+//    statement from ctx.waitUntil, FLUSH_MS after it came or at FLUSH_ROWS rows: the answer never
+//    waits for it. The request that writes a row keeps running (waitUntil) until the write is done,
+//    so only a crash of the isolate itself (not a writer reset) loses buffered rows.
 
 /** A row to write: the stored columns, and the tenant it belongs to. */
 export type LogRow = StoredRequest & { tenant: string };
@@ -53,31 +53,45 @@ function reportLost(error: unknown, rows: number) {
 
 const safely = (db: Database, rows: LogRow[]) => writeRows(db, rows).catch((error) => reportLost(error, rows.length));
 
-let buffer: LogRow[] = [];
-let scheduled: Promise<void> | undefined;
+// Rows numbered in the order they were buffered, oldest first.
+let buffer: { row: LogRow; seq: number }[] = [];
+let lastSeq = 0;
+// Each request's own flush, so a test counting round trips can wait for the ones still to come.
+const pending = new Set<Promise<void>>();
 
 function takeBuffer(): LogRow[] {
-  const rows = buffer;
+  const rows = buffer.map((entry) => entry.row);
   buffer = [];
   return rows;
 }
 
-/** A successful request's row: buffered, written from waitUntil with the rows around it. */
+/**
+ * A successful request's row: buffered, and written with the rows around it by the first request
+ * whose own timer finds its row (or an older one) still waiting. Each request waits only on promises
+ * of its own: a promise shared between requests is cancelled with the request that made it.
+ */
 export function recordLater(db: Database, row: LogRow, waitUntil: (work: Promise<unknown>) => void): void {
-  buffer.push(row);
+  const seq = ++lastSeq;
+  buffer.push({ row, seq });
   if (buffer.length >= FLUSH_ROWS) {
     waitUntil(safely(db, takeBuffer()));
     return;
   }
-  scheduled ??= new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(() => {
-    scheduled = undefined;
-    return safely(db, takeBuffer());
-  });
-  waitUntil(scheduled);
+  const flush: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS))
+    .then(() => {
+      // When the oldest row left is newer than this request's, an earlier flush took this one.
+      const oldest = buffer[0];
+      if (oldest && oldest.seq <= seq) return safely(db, takeBuffer());
+    })
+    .finally(() => pending.delete(flush));
+  pending.add(flush);
+  waitUntil(flush);
 }
 
-/** Resolves once the rows buffered so far are written (a test counting round trips starts after it). */
-export const settled = (): Promise<void> => scheduled ?? Promise.resolve();
+/** Resolves once the flushes pending so far have run (a test counting round trips starts after it). */
+export const settled = async (): Promise<void> => {
+  await Promise.all(pending);
+};
 
 /** A failed request's row: written now, before its response goes out. */
 export const recordNow = (db: Database, row: LogRow): Promise<void> => safely(db, [row]);
