@@ -260,7 +260,8 @@ describe("a writer reset mid-burst", () => {
       const userName = i % 4 === 3 ? "same@contoso.com" : `burst${i}@contoso.com`;
       return tenant.client.post("/Users", entraUser(userName));
     });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Once the writer has answered one, the rest are queued in it or on their way.
+    await Promise.race(burst);
     await abortAllDurableObjects();
     const more = Array.from({ length: 20 }, (_, i) => tenant.client.post("/Users", entraUser(`after${i}@contoso.com`)));
     const statuses = (await Promise.all([...burst, ...more])).map((r) => r.status);
@@ -268,7 +269,9 @@ describe("a writer reset mid-burst", () => {
     const rows = await awaitLogRows(tenant.name, statuses.length);
     const recorded = rows.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     expect(recorded).toEqual(expected);
-    expect(Object.keys(expected).length).toBeGreaterThan(1);
+    // The reset did land mid-burst: the writes it cut off were answered 503.
+    expect(expected[503]).toBeGreaterThan(0);
+    expect(expected[201]).toBeGreaterThan(0);
   });
 });
 
