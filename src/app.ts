@@ -6,6 +6,7 @@ import { scimJson } from "./http/respond.ts";
 import { scimRoutingPath } from "./http/scim-path.ts";
 import { requestUrl } from "./http/url.ts";
 import { bearerAuth } from "./middleware/auth.ts";
+import { provisioningLog } from "./middleware/provisioning-log.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { tenantConfig } from "./middleware/tenant-config.ts";
 import { tenantRateLimit } from "./middleware/tenant-rate-limit.ts";
@@ -38,6 +39,7 @@ function scimApi() {
 export function createApp() {
   const app = new Hono<AppEnv>({ getPath: scimRoutingPath });
   app.use("*", requestLog);
+  app.use("*", provisioningLog);
   // Liveness for load balancers and the benchmark's harness ceiling: touches no binding.
   app.get("/health", (c) => c.text("ok"));
   // RFC 6749 token endpoint for OAuth client credentials and workload identity federation.

@@ -2,6 +2,7 @@ import type { TenantWriter } from "./durable/tenant-writer.ts";
 import type { TenantConfig } from "./tenancy/config.ts";
 import type { TenantTypes } from "./tenancy/resource-types.ts";
 import type { RateLimiter } from "./ratelimit/limiter.ts";
+import type { Credential } from "./requests/read.ts";
 
 export interface Env {
   DB: D1Database;
@@ -29,6 +30,10 @@ export interface Env {
   ACCESS_AUD?: string;
   /** "true" lets webhooks use http://127.0.0.1 and http://localhost: local development and tests only. */
   WEBHOOK_ALLOW_LOCAL_HTTP?: string;
+  /** "off" stops recording the provisioning log (a benchmark's A/B); anything else records. */
+  REQUEST_LOG?: string;
+  /** Days the provisioning log keeps a tenant's requests unless its settings say otherwise (default 14). */
+  REQUEST_LOG_RETENTION_DAYS?: string;
   /** Optional: the same region hint given to `wrangler d1 create --location`. */
   DO_LOCATION_HINT?: string;
 }
@@ -41,6 +46,10 @@ export interface Variables {
   types: TenantTypes;
   /** Set by the error handler for the request log: the scimType, or the status's kind. */
   errorType?: string;
+  /** For the provisioning log: the credential that authenticated the request (never a secret). */
+  credential?: Credential;
+  /** For the provisioning log: the tenant a token-endpoint request was for, when the host names none. */
+  logTenant?: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };

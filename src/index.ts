@@ -4,6 +4,7 @@ import type { Env } from "./env.ts";
 import { defaultRetentionDays, pruneEvents } from "./events/retention.ts";
 import { deliverWebhooks } from "./durable/client.ts";
 import { pruneDeliveries, tenantsBehind } from "./webhooks/upkeep.ts";
+import { defaultLogRetentionDays, pruneRequestLog } from "./requests/retention.ts";
 
 export { TenantWriter } from "./durable/tenant-writer.ts";
 export { RateLimiter } from "./ratelimit/limiter.ts";
@@ -12,8 +13,8 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger (wrangler.toml [triggers]): the change feed's retention, the webhook delivery
-  // log's, and a delivery pass for every tenant with a webhook behind.
+  // The Cron Trigger (wrangler.toml [triggers]): retention of the change feed, the webhook delivery
+  // log and the provisioning log, and a delivery pass for every tenant with a webhook behind.
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(
       pruneEvents(database(env.DB), defaultRetentionDays(env.EVENT_RETENTION_DAYS)).then((pruned) =>
@@ -23,6 +24,11 @@ export default {
     ctx.waitUntil(
       pruneDeliveries(database(env.DB)).then((pruned) =>
         console.log(JSON.stringify({ level: "info", event: "webhook_deliveries_pruned", pruned })),
+      ),
+    );
+    ctx.waitUntil(
+      pruneRequestLog(database(env.DB), defaultLogRetentionDays(env.REQUEST_LOG_RETENTION_DAYS)).then((pruned) =>
+        console.log(JSON.stringify({ level: "info", event: "request_log_pruned", pruned })),
       ),
     );
     ctx.waitUntil(tenantsBehind(database(env.DB)).then((tenants) => Promise.all(tenants.map((tenant) => deliverWebhooks(env, tenant)))));

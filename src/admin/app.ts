@@ -7,6 +7,7 @@ import { type AdminEnv, adminAuth, scopedTenant } from "./auth.ts";
 import { AdminError } from "./errors.ts";
 import { parseTypes, readFeed } from "./feed.ts";
 import { clampedInt, seqParam } from "./params.ts";
+import { cursorParam, healthOf, instantParam, requestsPage, statusParam } from "./requests.ts";
 import { groupsPage, membersPage, oneGroup, oneUser, type PageRequest, type SnapshotRequest, usersPage } from "./snapshot.ts";
 import {
   addWebhook,
@@ -85,6 +86,18 @@ export function adminApi() {
     const limit = clampedInt(c.req.query("limit"), "limit", 1, MAX_PAGE, DEFAULT_PAGE);
     return c.json(await webhookDeliveries(snapshotOf(c), id(c), limit, c.req.query("cursor") || undefined));
   });
+  api.get("/tenants/:tenant/requests", async (c) =>
+    c.json(
+      await requestsPage(c.env, c.var.tenant, {
+        status: statusParam(c.req.query("status")),
+        since: instantParam(c.req.query("since"), "since"),
+        until: instantParam(c.req.query("until"), "until"),
+        limit: clampedInt(c.req.query("limit"), "limit", 1, MAX_PAGE, DEFAULT_PAGE),
+        cursor: cursorParam(c.req.query("cursor")),
+      }),
+    ),
+  );
+  api.get("/tenants/:tenant/health", async (c) => c.json(await healthOf(c.env, c.var.tenant, new Date())));
 
   api.all("*", () => {
     throw new AdminError("not_found", "no such endpoint");

@@ -7,6 +7,7 @@ import { ADMIN_KEY_OPTIONS, type AdminKeyRequest, parseAdminKeyCommand } from ".
 import { usageError } from "./errors.ts";
 import { EVENTS_OPTIONS, type EventsRequest, parseEventsCommand } from "./events/args.ts";
 import { parseWebhookCommand, WEBHOOK_OPTIONS, type WebhookRequest } from "./webhook/args.ts";
+import { LOG_OPTIONS, type LogRequest, parseLogCommand } from "./log/args.ts";
 import { OAUTH_COMMANDS, OAUTH_OPTIONS, type OAuthRequest, parseOAuthCommand, rejectForeignOptions } from "./oauth-args.ts";
 import {
   POLICY_COMMANDS,
@@ -35,7 +36,8 @@ export type CliRequest =
   | PolicyRequest
   | AdminKeyRequest
   | EventsRequest
-  | WebhookRequest;
+  | WebhookRequest
+  | LogRequest;
 
 export const HELP = `Usage: npm run tenant -- <command> [tenant] [options]
 
@@ -76,10 +78,13 @@ Schema extensions and provisioning policy:
   domains set <tenant> [domain ...]   Users' userName and work emails must be in these domains;
                                       no domains = no restriction
   settings set <tenant> [--delete-mode hard|soft] [--groups on|off] [--rate-limit N|default]
-                    [--event-retention-days N|default]
+                    [--event-retention-days N|default] [--log-retention-days N|default]
+                    [--capture-bodies 30m|24h|7d|off]
                     What DELETE does (soft: deactivate and hide, a re-create restores), group
                     provisioning, SCIM requests per second (default: TENANT_RATE_LIMIT), days the
-                    change feed keeps events (default: EVENT_RETENTION_DAYS)
+                    change feed keeps events (default: EVENT_RETENTION_DAYS), days the provisioning
+                    log keeps requests (default: REQUEST_LOG_RETENTION_DAYS), and capture of failed
+                    requests' bodies, redacted, for a time (at most 7 days; then it turns itself off)
 
 Admin API keys (/admin/v1 on the single-host origin, for the SaaS product's backend):
   admin-key create [--tenant <tenant>]  New key for one tenant, or for every tenant without --tenant;
@@ -103,6 +108,11 @@ Webhooks (README: Webhooks; the admin API has the same under /admin/v1/tenants/{
   webhook redeliver <tenant> <id> --from-seq N    Send again from event N on
   webhook enable <tenant> <id>                    Resume a failing or disabled endpoint from its
                                                   first undelivered event
+Provisioning log:
+  log <tenant> [--failures] [--follow]
+                    Print the tenant's last 20 SCIM and token-endpoint requests (--failures: only
+                    those answered 400 or more), oldest first; --follow keeps printing new ones
+                    (polls every 2 s)
 
 Options:
   --local              Use the local state that \`npm run dev\` serves (default)
@@ -134,7 +144,8 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   schema list     [{"urn","resourceType","required","attributes","createdAt"}]
   schema remove   {"tenant","urn","removed"}
   domains set, settings set
-                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays"}
+                  {"tenant","allowedDomains","deleteMode","groupsEnabled","rateLimitPerSecond","eventRetentionDays",
+                   "requestLogRetentionDays","captureBodiesUntil"}
   auth set        {"tenant","accessTokenSeconds","entraTokenTenantId"}
   admin-key create  {"id","key","scope"}        (scope: the tenant, or "*" for every tenant)
   admin-key list    [{"id","scope","createdAt","revokedAt"}]
@@ -145,6 +156,7 @@ BASE_DOMAIN from the environment, else from wrangler.toml [vars].
   webhook remove  {"id","removed"}
   webhook rotate-secret  {"id","secret","previousSecretUntil"}
   webhook redeliver, webhook enable  {"id","url","types","status","position",...} as in list
+  log             one request per line (JSON Lines), as GET /admin/v1/tenants/{t}/requests returns them
 Scripts should call \`npm run -s tenant -- ...\`: without -s npm prints its own banner on stdout.
 Exit codes: 0 success, 1 failed operation, 2 usage error.
 `;
@@ -161,6 +173,7 @@ const OWN_OPTIONS: Record<string, readonly string[]> = {
   "admin-key": Object.keys(ADMIN_KEY_OPTIONS),
   events: Object.keys(EVENTS_OPTIONS),
   webhook: Object.keys(WEBHOOK_OPTIONS),
+  log: Object.keys(LOG_OPTIONS),
 };
 
 function rejectOthersOptions(command: string, values: Record<string, unknown>) {
@@ -202,6 +215,7 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
         ...ADMIN_KEY_OPTIONS,
         ...EVENTS_OPTIONS,
         ...WEBHOOK_OPTIONS,
+        ...LOG_OPTIONS,
       },
     });
   } catch (error) {
@@ -227,10 +241,11 @@ export function parseCliArgs(argv: string[], resolvePath: (p: string) => string)
   };
   const json = values.json === true;
   rejectOthersOptions(command, values);
-  if (command === "admin-key" || command === "events" || command === "webhook") {
+  if (command === "admin-key" || command === "events" || command === "webhook" || command === "log") {
     rejectForeignOptions(command, values);
     rejectPolicyOptions(command, values);
     if (command === "webhook") return parseWebhookCommand(rest, values, target, json, validateTenantName);
+    if (command === "log") return parseLogCommand(rest, values, target, json, validateTenantName);
     return command === "admin-key"
       ? parseAdminKeyCommand(rest, values, target, json, validateTenantName)
       : parseEventsCommand(rest, values, target, json, validateTenantName);

@@ -14,6 +14,8 @@ export const POLICY_OPTIONS = {
   groups: { type: "string" },
   "rate-limit": { type: "string" },
   "event-retention-days": { type: "string" },
+  "log-retention-days": { type: "string" },
+  "capture-bodies": { type: "string" },
 } as const;
 
 export type PolicyOption = keyof typeof POLICY_OPTIONS;
@@ -36,6 +38,10 @@ export interface SettingsChange {
   rateLimitPerSecond?: number | null;
   /** null: back to the deployment's default. */
   eventRetentionDays?: number | null;
+  /** Days the provisioning log keeps requests; null: back to REQUEST_LOG_RETENTION_DAYS. */
+  requestLogRetentionDays?: number | null;
+  /** How long from now failed requests' bodies are captured (ms); null: off now. */
+  captureBodiesMs?: number | null;
 }
 
 interface Common {
@@ -132,6 +138,26 @@ function parseResource(value: string | undefined, urn: string): "User" | "Group"
   throw usageError("--resource must be User or Group");
 }
 
+const CAPTURE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Body capture stops by itself after at most this long: bodies are the most sensitive thing the log holds. */
+export const MAX_CAPTURE_MS = 7 * CAPTURE_UNITS.d;
+
+/** "30m", "24h", "7d" (at most 7 days), or "off". */
+function parseCaptureWindow(value: string): number | null {
+  if (value === "off") return null;
+  const match = /^([1-9]\d{0,5})([mhd])$/.exec(value);
+  const ms = match ? Number(match[1]) * CAPTURE_UNITS[match[2]] : Number.NaN;
+  if (!(ms <= MAX_CAPTURE_MS)) throw usageError("--capture-bodies must be a time such as 30m, 24h or 7d (at most 7 days), or off");
+  return ms;
+}
+
+/** A retention in days, or null for "default". */
+function parseDays(value: string, option: string): number | null {
+  if (value === "default") return null;
+  if (/^[1-9]\d{0,4}$/.test(value)) return Number(value);
+  throw usageError(`--${option} must be days (1-99999) or default`);
+}
+
 function parseSettings(values: PolicyValues): SettingsChange {
   const change: SettingsChange = {};
   const mode = values["delete-mode"];
@@ -151,13 +177,15 @@ function parseSettings(values: PolicyValues): SettingsChange {
     else throw usageError("--rate-limit must be requests per second (1-999999) or default");
   }
   const retention = values["event-retention-days"];
-  if (retention !== undefined) {
-    if (retention === "default") change.eventRetentionDays = null;
-    else if (/^[1-9]\d{0,4}$/.test(retention)) change.eventRetentionDays = Number(retention);
-    else throw usageError("--event-retention-days must be days (1-99999) or default");
-  }
+  if (retention !== undefined) change.eventRetentionDays = parseDays(retention, "event-retention-days");
+  const logRetention = values["log-retention-days"];
+  if (logRetention !== undefined) change.requestLogRetentionDays = parseDays(logRetention, "log-retention-days");
+  const capture = values["capture-bodies"];
+  if (capture !== undefined) change.captureBodiesMs = parseCaptureWindow(capture);
   if (Object.keys(change).length === 0) {
-    throw usageError("settings set needs --delete-mode, --groups, --rate-limit or --event-retention-days");
+    throw usageError(
+      "settings set needs --delete-mode, --groups, --rate-limit, --event-retention-days, --log-retention-days or --capture-bodies",
+    );
   }
   return change;
 }

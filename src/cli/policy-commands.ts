@@ -22,6 +22,10 @@ export interface ProvisioningSettings {
   rateLimitPerSecond: number | null;
   /** null: the deployment's EVENT_RETENTION_DAYS. */
   eventRetentionDays: number | null;
+  /** null: the deployment's REQUEST_LOG_RETENTION_DAYS. */
+  requestLogRetentionDays: number | null;
+  /** Failed requests' bodies are captured until then; null (or a past time): off. */
+  captureBodiesUntil: string | null;
 }
 
 export const DEFAULT_PROVISIONING: ProvisioningSettings = {
@@ -30,6 +34,8 @@ export const DEFAULT_PROVISIONING: ProvisioningSettings = {
   groupsEnabled: true,
   rateLimitPerSecond: null,
   eventRetentionDays: null,
+  requestLogRetentionDays: null,
+  captureBodiesUntil: null,
 };
 
 type Request<C extends PolicyRequest["command"]> = Extract<PolicyRequest, { command: C }>;
@@ -57,6 +63,8 @@ export const settingsOf = (row: sql.SettingsRow | undefined): ProvisioningSettin
         groupsEnabled: row.groups_enabled === 1,
         rateLimitPerSecond: row.rate_limit_per_second,
         eventRetentionDays: row.event_retention_days,
+        requestLogRetentionDays: row.request_log_retention_days,
+        captureBodiesUntil: row.capture_bodies_until,
       }
     : DEFAULT_PROVISIONING;
 

@@ -28,6 +28,8 @@ export const settingsText = (s: commands.ProvisioningSettings) =>
     `Group provisioning: ${s.groupsEnabled ? "on" : "off"}`,
     `Rate limit: ${s.rateLimitPerSecond === null ? "deployment default (TENANT_RATE_LIMIT)" : `${s.rateLimitPerSecond} requests/s`}`,
     `Change feed retention: ${s.eventRetentionDays === null ? "deployment default (EVENT_RETENTION_DAYS)" : `${s.eventRetentionDays} days`}`,
+    `Provisioning log retention: ${s.requestLogRetentionDays === null ? "deployment default (REQUEST_LOG_RETENTION_DAYS)" : `${s.requestLogRetentionDays} days`}`,
+    `Body capture of failed requests: ${s.captureBodiesUntil === null || Date.parse(s.captureBodiesUntil) <= Date.now() ? "off" : `on until ${s.captureBodiesUntil}`}`,
   ].join("\n");
 
 export async function runPolicyCommand(request: PolicyRequest, ctx: Context): Promise<string> {

@@ -29,6 +29,8 @@ export interface SettingsRow {
   groups_enabled: number;
   rate_limit_per_second: number | null;
   event_retention_days: number | null;
+  request_log_retention_days: number | null;
+  capture_bodies_until: string | null;
   updated_at: string;
 }
 
@@ -64,7 +66,8 @@ export const removeSchema = (tenant: string, urn: string) => [
    AND substr(attribute, 1, length(${textLit(urn)}) + 1) = lower(${textLit(urn)}) || ':'`,
 ];
 
-const SETTINGS_COLUMNS = "allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, event_retention_days, updated_at";
+const SETTINGS_COLUMNS =
+  "allowed_domains, delete_mode, groups_enabled, rate_limit_per_second, event_retention_days, request_log_retention_days, capture_bodies_until, updated_at";
 
 /**
  * Upserts only the columns a command changes; a tenant's first settings row starts from the
@@ -79,12 +82,20 @@ export function changeSettings(tenant: string, change: SettingsChange & { allowe
     columns.rate_limit_per_second = change.rateLimitPerSecond === null ? "NULL" : String(Math.trunc(change.rateLimitPerSecond));
   if (change.eventRetentionDays !== undefined)
     columns.event_retention_days = change.eventRetentionDays === null ? "NULL" : String(Math.trunc(change.eventRetentionDays));
+  if (change.requestLogRetentionDays !== undefined)
+    columns.request_log_retention_days =
+      change.requestLogRetentionDays === null ? "NULL" : String(Math.trunc(change.requestLogRetentionDays));
+  if (change.captureBodiesMs !== undefined)
+    columns.capture_bodies_until =
+      change.captureBodiesMs === null ? "NULL" : instantLit(new Date(Date.parse(at) + change.captureBodiesMs).toISOString());
   const initial = {
     allowed_domains: textLit("[]"),
     delete_mode: "'hard'",
     groups_enabled: "1",
     rate_limit_per_second: "NULL",
     event_retention_days: "NULL",
+    request_log_retention_days: "NULL",
+    capture_bodies_until: "NULL",
     ...columns,
   };
   const names = Object.keys(initial);

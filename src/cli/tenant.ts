@@ -1,4 +1,4 @@
-// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth|schema|domains|settings|admin-key|events|webhook> ...`.
+// Operator CLI entry: `npm run tenant -- <create|rotate|revoke|list|show|client|federation|auth|schema|domains|settings|admin-key|events|webhook|log> ...`.
 // Runs on Node >= 22 with type stripping (package.json "tenant" script), hence the .ts imports.
 
 import { resolve } from "node:path";
@@ -8,6 +8,7 @@ import { type Context, createTenant, listTenants, revokeToken, rotateToken } fro
 import { CliError, EXIT_FAILURE } from "./errors.ts";
 import { runEventsCommand } from "./events/run.ts";
 import { runWebhookCommand } from "./webhook/run.ts";
+import { runLogCommand } from "./log/run.ts";
 import { runOAuthCommand } from "./oauth-run.ts";
 import { runPolicyCommand } from "./policy-run.ts";
 import { issuedText, json, listText, revokedText } from "./output.ts";
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<string> {
   if (request.kind === "webhook") return runWebhookCommand(request, ctx);
   // Printed as read, so --follow shows each event when it arrives.
   if (request.kind === "events") return runEventsCommand(request, ctx, (text) => process.stdout.write(text));
+  if (request.kind === "log") return runLogCommand(request, ctx, (text) => process.stdout.write(text));
 
   switch (request.command) {
     case "create": {

@@ -201,6 +201,11 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   rateLimitPerSecond: integer("rate_limit_per_second"),
   // Days its change-feed events are kept; null = EVENT_RETENTION_DAYS.
   eventRetentionDays: integer("event_retention_days"),
+  // Days its provisioning log is kept; null = REQUEST_LOG_RETENTION_DAYS.
+  requestLogRetentionDays: integer("request_log_retention_days"),
+  // Until when failed requests' bodies are captured (ISO 8601); null or past = off. An expiry rather
+  // than a switch, so capture turns itself off without anyone remembering to.
+  captureBodiesUntil: text("capture_bodies_until"),
   updatedAt: text("updated_at").notNull(),
 });
 
@@ -297,4 +302,31 @@ export const webhookDeliveries = sqliteTable(
     primaryKey({ columns: [t.tenantId, t.endpointId, t.attempt] }),
     index("webhook_deliveries_endpoint_time").on(t.tenantId, t.endpointId, t.time),
   ],
+);
+
+// The provisioning log (README: Provisioning log): one row per SCIM or token-endpoint request of a
+// tenant. id starts with the request's ISO time, so it orders a tenant's rows by time and a time range
+// is a range of the primary key.
+export const requestLog = sqliteTable(
+  "request_log",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    time: text("time").notNull(),
+    method: text("method").notNull(),
+    // With the query string: the filter Entra sent is what explains most failures.
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    scimType: text("scim_type"),
+    detail: text("detail"),
+    resourceId: text("resource_id"),
+    credentialKind: text("credential_kind", { enum: ["secret_token", "oauth_client", "federation", "none"] }).notNull(),
+    credentialId: text("credential_id"),
+    correlationId: text("correlation_id"),
+    // Redacted; only for failed requests while the tenant's capture_bodies_until is ahead.
+    requestBody: text("request_body"),
+    responseBody: text("response_body"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("request_log_tenant_status").on(t.tenantId, t.status, t.id)],
 );

@@ -3,7 +3,7 @@ import type { AppEnv, Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
 import { type TokenRecord, tokenKey } from "../lib/token-store.ts";
-import { isJwt, tenantOfJwt } from "../oauth/bearer.ts";
+import { type Authenticated, isJwt, tenantOfJwt } from "../oauth/bearer.ts";
 import { ScimError } from "../scim/errors.ts";
 import { requestUrl } from "../http/url.ts";
 import { tenantFromHost } from "./tenant-host.ts";
@@ -19,12 +19,17 @@ const unauthorized = () => new ScimError(401, "Authentication failed: a valid be
 // token may still work in an isolate that saw it. Keyed by the token as the request brought it (the
 // cache lives only in this isolate's memory, which holds the token anyway while serving it): a hit
 // then costs no SHA-256, which was a visible share of a request's CPU.
-const cached = ttlCache<string | null>();
+const cached = ttlCache<Authenticated | null>();
 
-function tenantOfToken(env: Env, token: string): Promise<string | null> {
+// A Secret Token's id in the provisioning log: the start of its SHA-256, which names the token among
+// a tenant's rotations without being usable as one.
+const TOKEN_ID_HEX = 12;
+
+function tenantOfToken(env: Env, token: string): Promise<Authenticated | null> {
   return cached(token, Number(env.TOKEN_CACHE_SECONDS) * 1000, async () => {
-    const record = await env.TOKENS.get<TokenRecord>(tokenKey(await sha256Hex(token)), "json");
-    return record?.tenant ?? null;
+    const hash = await sha256Hex(token);
+    const record = await env.TOKENS.get<TokenRecord>(tokenKey(hash), "json");
+    return record ? { tenant: record.tenant, credential: { kind: "secret_token", id: hash.slice(0, TOKEN_ID_HEX) } } : null;
   });
 }
 
@@ -36,8 +41,9 @@ export const bearerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const host = tenantFromHost(requestUrl(c).host, c.env.BASE_DOMAIN);
   if (host.kind === "invalid") throw unauthorized();
   const token = match[1];
-  const tenant = isJwt(token) ? await tenantOfJwt(c.env, token, host) : await tenantOfToken(c.env, token);
-  if (!tenant || (host.kind === "tenant" && host.tenant !== tenant)) throw unauthorized();
-  c.set("tenant", tenant);
+  const found = isJwt(token) ? await tenantOfJwt(c.env, token, host) : await tenantOfToken(c.env, token);
+  if (!found || (host.kind === "tenant" && host.tenant !== found.tenant)) throw unauthorized();
+  c.set("tenant", found.tenant);
+  c.set("credential", found.credential);
   await next();
 });

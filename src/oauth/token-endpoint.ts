@@ -40,11 +40,14 @@ export interface TokenResponse {
   scope?: string;
 }
 
-interface Attempt {
+/** What a token request claimed and proved so far: its refusal's log line, and the provisioning log's row. */
+export interface Attempt {
   address: string;
   method?: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
   clientId?: string;
   tenant?: string;
+  /** The federation that vouched, once the assertion verified. */
+  federationId?: string;
 }
 
 interface Authenticated {
@@ -112,14 +115,15 @@ async function authenticateAssertion(env: Env, auth: AssertionAuth, host: HostTe
   const { row } = federation;
   attempt.tenant = row.tenantId;
   await verifyAssertion(auth.assertion, row);
+  attempt.federationId = row.federationId;
   return {
     grant: { tenant: row.tenantId, clientId: sub, credential: federationCredential(row.federationId) },
     lifetimeSeconds: federation.accessTokenSeconds,
   };
 }
 
-export async function grantToken(env: Env, call: TokenCall): Promise<TokenResponse> {
-  const attempt: Attempt = { address: call.address };
+/** `attempt` is filled in as the request is checked, for the caller to record. */
+export async function grantToken(env: Env, call: TokenCall, attempt: Attempt = { address: call.address }): Promise<TokenResponse> {
   try {
     await limit(env, `address:${call.address}`, TOKEN_ENDPOINT_LIMITS.perAddress, "rate_limited_address");
     const { auth, scope } = await parseTokenRequest(call.raw);

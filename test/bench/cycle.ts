@@ -8,6 +8,7 @@
 //
 //   npm run bench:cycle [-- --users 10000 --groups 200 --members 50 --concurrency 16 --tenants 8]
 //
+// --request-log off: the provisioning log records nothing (default on, as deployed), for its A/B.
 // --cold: after the incremental pass, every tenant's writer is evicted (production evicts it in
 // the ~40 minutes between Entra's create pass and its incremental pass), then a second incremental
 // pass runs on the cold writers. --d1-latency <ms>: scim-edge and the floor are served on a model of
@@ -51,8 +52,11 @@ const { values } = parseArgs({
     "rate-seconds": { type: "string", default: "3" },
     "rate-writers": { type: "string", default: "16" },
     "rate-tenants": { type: "string", default: "2" },
+    // The provisioning log's cost (README: Provisioning log): run once with "on" and once with "off".
+    "request-log": { type: "string", default: "on" },
   },
 });
+if (values["request-log"] !== "on" && values["request-log"] !== "off") throw new Error("--request-log must be on or off");
 const size: CycleSize = {
   users: Number(values.users),
   groups: Number(values.groups),
@@ -216,7 +220,7 @@ const worker = await serveWorker({
   ...(modelled ? { entry: benchModule("./workers/scim-edge.ts") } : {}),
   // The deployment's per-tenant limit (TENANT_RATE_LIMIT, 200/s) would answer 429 above it and cap
   // what is measured; the limiter's own cost is still paid on every request.
-  vars: { TENANT_RATE_LIMIT: "1000000" },
+  vars: { TENANT_RATE_LIMIT: "1000000", REQUEST_LOG: values["request-log"] },
   extraWorkers: [
     { name: "floor", entry: benchModule(modelled ? "./workers/floor.ts" : "./floor-worker.ts"), routes: ["*.floor.localhost/*"] },
   ],

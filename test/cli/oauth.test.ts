@@ -182,7 +182,15 @@ describe("federation, settings and show", () => {
       entraTokenTenantId: TID,
       accessTokenSeconds: 7200,
       // The provisioning part of show (test/cli/policy.test.ts): defaults for this tenant.
-      provisioning: { allowedDomains: [], deleteMode: "hard", groupsEnabled: true, rateLimitPerSecond: null, eventRetentionDays: null },
+      provisioning: {
+        allowedDomains: [],
+        deleteMode: "hard",
+        groupsEnabled: true,
+        rateLimitPerSecond: null,
+        eventRetentionDays: null,
+        requestLogRetentionDays: null,
+        captureBodiesUntil: null,
+      },
       extensions: [],
     });
 

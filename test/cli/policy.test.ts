@@ -100,6 +100,9 @@ describe("schema, domains and settings commands", () => {
       deleteMode: "soft",
       eventRetentionDays: 7,
     });
+    const captured = await cli("settings", "set", "skill", "--capture-bodies", "24h", "--log-retention-days", "3");
+    expect(Date.parse(captured.captureBodiesUntil) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    expect(Date.parse(captured.captureBodiesUntil) - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
     const shown = await cli("show", "skill");
     expect(shown.provisioning).toEqual({
       allowedDomains: ["contoso.com", "fabrikam.com"],
@@ -107,6 +110,8 @@ describe("schema, domains and settings commands", () => {
       groupsEnabled: false,
       rateLimitPerSecond: 50,
       eventRetentionDays: 7,
+      requestLogRetentionDays: 3,
+      captureBodiesUntil: captured.captureBodiesUntil,
     });
     expect(shown.extensions.map((e: any) => e.urn)).toEqual([SKILLCAST]);
     expect(shown.methods).toContain("secretToken");
@@ -114,6 +119,10 @@ describe("schema, domains and settings commands", () => {
     expect(text.stdout).toContain("Allowed email domains: contoso.com, fabrikam.com");
     expect(text.stdout).toContain("DELETE: soft delete");
     expect(text.stdout).toContain("Change feed retention: 7 days");
+    expect(text.stdout).toContain("Provisioning log retention: 3 days");
+    expect(text.stdout).toContain(`Body capture of failed requests: on until ${captured.captureBodiesUntil}`);
+    expect(await cli("settings", "set", "skill", "--capture-bodies", "off")).toMatchObject({ captureBodiesUntil: null });
+    expect(await failing("settings", "set", "skill", "--capture-bodies", "8d")).toMatch(/at most 7 days/);
     expect(text.stdout).toContain(`${SKILLCAST} (User)`);
 
     expect((await cli("schema", "remove", "skill", SKILLCAST)).removed).toBe(true);
@@ -156,7 +165,10 @@ describe("schema, domains and settings commands", () => {
       [["schema", "add", "t1", SKILLCAST, "--attr", "A:string:shiny"], /unknown flag/],
       [["schema", "add", "t1", SKILLCAST, "--attr", "A:string", "--attr", "a:boolean"], /given twice/],
       [["domains", "set", "t1", "not a domain"], /not a domain name/],
-      [["settings", "set", "t1"], /needs --delete-mode, --groups, --rate-limit or --event-retention-days/],
+      [
+        ["settings", "set", "t1"],
+        /needs --delete-mode, --groups, --rate-limit, --event-retention-days, --log-retention-days or --capture-bodies/,
+      ],
       [["settings", "set", "t1", "--event-retention-days", "0"], /days \(1-99999\) or default/],
       [["settings", "set", "t1", "--delete-mode", "maybe"], /hard or soft/],
       [["schema", "frobnicate", "t1"], /unknown command/],

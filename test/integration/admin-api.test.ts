@@ -77,6 +77,7 @@ function routesOf(t: { name: string; userId: string; groupId: string; webhookId:
     }));
   expect(routes.filter((r) => r.path.includes(":"))).toEqual([]);
   expect(routes.map((r) => r.path)).toContain("/tenants");
+  expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining([`/tenants/${t.name}/requests`, `/tenants/${t.name}/health`]));
   // DELETE last: it removes the webhook the other routes name.
   const ordered = [...routes.filter((r) => r.method !== "DELETE"), ...routes.filter((r) => r.method === "DELETE")];
   return [...ordered, { method: "GET", path: `/tenants/${t.name}/events?wait=1` }];
@@ -449,6 +450,8 @@ describe("round trips per admin request (steady state: the key and the tenant's 
       "users page": await tripsOf(`/tenants/${t.name}/users?limit=1`),
       "user by id": await tripsOf(`/tenants/${t.name}/users/${t.userId}`),
       "members page": await tripsOf(`/tenants/${t.name}/groups/${t.groupId}/members`),
+      "requests page": await tripsOf(`/tenants/${t.name}/requests?status=4xx`),
+      health: await tripsOf(`/tenants/${t.name}/health`),
     }).toEqual({
       tenants: { d1: 1, rpc: 0 },
       // The tenant's position, then the events after the cursor.
@@ -462,6 +465,9 @@ describe("round trips per admin request (steady state: the key and the tenant's 
       "users page": { d1: 1, rpc: 0 },
       "user by id": { d1: 1, rpc: 0 },
       "members page": { d1: 1, rpc: 0 },
+      // The tenant's existence, then the page (or one batch of the health's aggregates).
+      "requests page": { d1: 2, rpc: 0 },
+      health: { d1: 2, rpc: 0 },
     });
   });
 });

@@ -1,6 +1,7 @@
 // Workload identity federation (RFC 7523 client assertions signed by Entra): a key pair made in the
 // test stands in for Entra, its JWKS answered by a stubbed outbound fetch (local-runtime.md).
 
+import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { entraJwksUrl } from "../../src/lib/oauth-credentials.ts";
 import { JWT_BEARER_ASSERTION } from "../../src/oauth/token-request.ts";
@@ -16,6 +17,7 @@ import {
   stubJwks,
   tokenCall,
 } from "../helpers/oauth.ts";
+import { awaitLogRows } from "../helpers/request-log.ts";
 import { createTenant, scimClient } from "../helpers/scim-client.ts";
 
 const APEX = "127.0.0.1:8787";
@@ -85,6 +87,21 @@ describe("a good assertion", () => {
     });
     const users = await scimClient({ host: setup.host, token: response.body.access_token }).get("/Users?startIndex=1&count=1");
     expect(users.status).toBe(200);
+  });
+
+  it("is recorded in the provisioning log with its federation id, never the assertion or the token", async () => {
+    const assertion = await signJwt(setup.signer, setup.claims);
+    const response = await assertionCall(setup.host, assertion);
+    expect((await scimClient({ host: setup.host, token: response.body.access_token }).get("/Users")).status).toBe(200);
+    const { federation_id } = (await env.DB.prepare("SELECT federation_id FROM oauth_federations WHERE tenant_id = ?")
+      .bind(setup.tenant)
+      .first<{ federation_id: string }>()) ?? { federation_id: "" };
+    const rows = await awaitLogRows(setup.tenant, 2);
+    expect(rows.map((r) => [r.path, r.status, r.credential_kind, r.credential_id])).toEqual([
+      ["/oauth/token", 200, "federation", federation_id],
+      ["/scim/v2/Users", 200, "federation", federation_id],
+    ]);
+    for (const secret of [assertion, response.body.access_token]) expect(JSON.stringify(rows)).not.toContain(secret);
   });
 
   it("may carry client_id when it equals the assertion's sub, and any configured audience", async () => {

@@ -1,0 +1,240 @@
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { requestLog } from "../db/schema.ts";
+import { type LoggedRequest, toLogged } from "./logged.ts";
+import { verdictOf } from "./verdict.ts";
+
+// Reading the provisioning log: the admin API, the CLI's JSON and the console render these shapes
+// (the contract of issue 17). Every query is one tenant's, on the primary key (tenant_id, id) or the
+// (tenant_id, status, id) index; ids start with the request's ISO time, so a time bound is an id bound.
+
+export type { Credential, CredentialKind, LoggedRequest } from "./logged.ts";
+
+export interface RequestQuery {
+  status?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface HealthWindow {
+  requests: number;
+  failures: number;
+  failureRatio: number;
+  byStatus: Record<string, number>;
+  byScimType: Record<string, number>;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  lastRequestAt: string | null;
+}
+export type Verdict = "healthy" | "at_risk" | "likely_quarantined" | "idle";
+export interface Health {
+  verdict: Verdict;
+  summary: string;
+  last24h: HealthWindow;
+  last7d: HealthWindow;
+}
+
+export interface HourBucket {
+  hour: string;
+  requests: number;
+  failures: number;
+}
+
+export interface FailureGroup {
+  reason: string;
+  count: number;
+  latest: LoggedRequest[];
+}
+
+const HOUR_MS = 3_600_000;
+const FAILED = 400;
+
+/** "4xx", "5xx" or a status code as the inclusive range it means; null when it is none of these. */
+export function statusRange(status: string): [number, number] | null {
+  const kind = /^([45])xx$/i.exec(status);
+  if (kind) return [Number(kind[1]) * 100, Number(kind[1]) * 100 + 99];
+  return /^[1-5]\d\d$/.test(status) ? [Number(status), Number(status)] : null;
+}
+
+/** Newest first; nextCursor continues after the last request returned. */
+export async function listRequests(
+  db: Database,
+  tenant: string,
+  q: RequestQuery,
+): Promise<{ requests: LoggedRequest[]; nextCursor: string | null }> {
+  const conditions: (SQL | undefined)[] = [eq(requestLog.tenantId, tenant)];
+  if (q.status !== undefined) {
+    const range = statusRange(q.status);
+    if (range === null) throw new RangeError(`status filter "${q.status}" is not 4xx, 5xx or a status code`);
+    conditions.push(sql`${requestLog.status} BETWEEN ${range[0]} AND ${range[1]}`);
+  }
+  if (q.since !== undefined) conditions.push(gte(requestLog.id, q.since));
+  if (q.until !== undefined) conditions.push(lt(requestLog.id, q.until));
+  if (q.cursor !== undefined) conditions.push(lt(requestLog.id, q.cursor));
+  const rows = await db
+    .select()
+    .from(requestLog)
+    .where(and(...conditions))
+    .orderBy(desc(requestLog.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  return { requests: page.map(toLogged), nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** The value below which `share` of the durations fall, from (duration, count) pairs sorted by duration. */
+function percentile(histogram: { ms: number; n: number }[], total: number, share: number): number | null {
+  if (total === 0) return null;
+  const rank = Math.ceil(share * total);
+  let seen = 0;
+  for (const { ms, n } of histogram) {
+    seen += n;
+    if (seen >= rank) return ms;
+  }
+  return histogram.at(-1)?.ms ?? null;
+}
+
+function windowQueries(db: Database, tenant: string, since: string) {
+  const inWindow = and(eq(requestLog.tenantId, tenant), gte(requestLog.id, since));
+  const failed = and(inWindow, gte(requestLog.status, FAILED));
+  return [
+    db
+      .select({
+        requests: sql<number>`count(*)`,
+        failures: sql<number>`coalesce(sum(${requestLog.status} >= ${FAILED}), 0)`,
+        last: sql<string | null>`max(${requestLog.time})`,
+      })
+      .from(requestLog)
+      .where(inWindow),
+    db
+      .select({ key: sql<string>`cast(${requestLog.status} AS TEXT)`, n: sql<number>`count(*)` })
+      .from(requestLog)
+      .where(failed)
+      .groupBy(requestLog.status),
+    db
+      .select({ key: sql<string>`coalesce(${requestLog.scimType}, 'none')`, n: sql<number>`count(*)` })
+      .from(requestLog)
+      .where(failed)
+      .groupBy(sql`1`),
+    // Durations are whole milliseconds with few distinct values: D1 returns a histogram, not the rows.
+    db
+      .select({ ms: requestLog.durationMs, n: sql<number>`count(*)` })
+      .from(requestLog)
+      .where(inWindow)
+      .groupBy(requestLog.durationMs)
+      .orderBy(requestLog.durationMs),
+  ] as const;
+}
+
+type WindowResults = [
+  { requests: number; failures: number; last: string | null }[],
+  { key: string; n: number }[],
+  { key: string; n: number }[],
+  { ms: number; n: number }[],
+];
+
+function toWindow([[totals], byStatus, byScimType, histogram]: WindowResults): HealthWindow {
+  const requests = totals?.requests ?? 0;
+  const failures = totals?.failures ?? 0;
+  return {
+    requests,
+    failures,
+    failureRatio: requests === 0 ? 0 : failures / requests,
+    byStatus: Object.fromEntries(byStatus.map((r) => [r.key, r.n])),
+    byScimType: Object.fromEntries(byScimType.map((r) => [r.key, r.n])),
+    p50Ms: percentile(histogram, requests, 0.5),
+    p95Ms: percentile(histogram, requests, 0.95),
+    lastRequestAt: totals?.last ?? null,
+  };
+}
+
+/** The last 24 h and 7 days, and the verdict against Entra's quarantine rule (requests/verdict.ts): one round trip. */
+export async function tenantHealth(db: Database, tenant: string, now: Date): Promise<Health> {
+  const dayAgo = new Date(now.getTime() - 24 * HOUR_MS).toISOString();
+  const weekAgo = new Date(now.getTime() - 7 * 24 * HOUR_MS).toISOString();
+  const ofTenant = eq(requestLog.tenantId, tenant);
+  // The run of 401s that ends with the latest request starts after the latest request that was no 401.
+  const lastOther = db
+    .select({ id: sql`max(${requestLog.id})` })
+    .from(requestLog)
+    .where(and(ofTenant, sql`${requestLog.status} <> 401`));
+  const run = db
+    .select({ since: sql<string | null>`min(${requestLog.time})` })
+    .from(requestLog)
+    .where(and(ofTenant, eq(requestLog.status, 401), sql`${requestLog.id} > coalesce((${lastOther}), '')`));
+  const [d1, d2, d3, d4, w1, w2, w3, w4, runRows] = await db.batch([
+    ...windowQueries(db, tenant, dayAgo),
+    ...windowQueries(db, tenant, weekAgo),
+    run,
+  ]);
+  const last24h = toWindow([d1, d2, d3, d4] as WindowResults);
+  const last7d = toWindow([w1, w2, w3, w4] as WindowResults);
+  const { verdict, summary } = verdictOf({ last24h, last7d, unauthorizedSince: runRows[0]?.since ?? null, now });
+  return { verdict, summary, last24h, last7d };
+}
+
+const hourOf = (ms: number) => new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+
+/** Requests and failures per hour over the last `hours` hours, the current one included; oldest first. */
+export async function hourlyCounts(db: Database, tenant: string, now: Date, hours: number): Promise<HourBucket[]> {
+  const first = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
+  // "2026-11-30T01" of the id: its hour.
+  const hour = sql<string>`substr(${requestLog.id}, 1, 13)`;
+  const rows = await db
+    .select({ hour, requests: sql<number>`count(*)`, failures: sql<number>`coalesce(sum(${requestLog.status} >= ${FAILED}), 0)` })
+    .from(requestLog)
+    .where(and(eq(requestLog.tenantId, tenant), gte(requestLog.id, new Date(first).toISOString())))
+    .groupBy(hour);
+  const counted = new Map(rows.map((r) => [r.hour, r]));
+  return Array.from({ length: hours }, (_, i) => {
+    const start = hourOf(first + i * HOUR_MS);
+    const row = counted.get(start.slice(0, 13));
+    return { hour: start, requests: row?.requests ?? 0, failures: row?.failures ?? 0 };
+  });
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: "bad request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not found",
+  405: "method not allowed",
+  409: "conflict",
+  412: "precondition failed",
+  413: "payload too large",
+  429: "too many requests",
+  500: "internal error",
+  501: "not implemented",
+  503: "unavailable",
+};
+
+const reasonOf = (status: number, scimType: string | null) => `${status} ${scimType ?? STATUS_NAMES[status] ?? "error"}`;
+
+/** Failures since `since`, grouped by status and scimType, most frequent first, each with its latest 3. */
+export async function failureGroups(db: Database, tenant: string, since: Date): Promise<FailureGroup[]> {
+  const failed = and(eq(requestLog.tenantId, tenant), gte(requestLog.id, since.toISOString()), gte(requestLog.status, FAILED));
+  const rank = sql<number>`row_number() OVER (PARTITION BY ${requestLog.status}, ${requestLog.scimType} ORDER BY ${requestLog.id} DESC)`.as(
+    "rank",
+  );
+  const ranked = db.select({ id: requestLog.id, rank }).from(requestLog).where(failed).as("ranked");
+  const [counts, latest] = await db.batch([
+    db
+      .select({ status: requestLog.status, scimType: requestLog.scimType, count: sql<number>`count(*)` })
+      .from(requestLog)
+      .where(failed)
+      .groupBy(requestLog.status, requestLog.scimType)
+      .orderBy(desc(sql`3`)),
+    db
+      .select({ row: requestLog })
+      .from(ranked)
+      .innerJoin(requestLog, and(eq(requestLog.tenantId, tenant), eq(requestLog.id, ranked.id)))
+      .where(sql`${ranked.rank} <= 3`)
+      .orderBy(desc(requestLog.id)),
+  ]);
+  return counts.map(({ status, scimType, count }) => ({
+    reason: reasonOf(status, scimType),
+    count,
+    latest: latest.filter(({ row }) => row.status === status && row.scimType === scimType).map(({ row }) => toLogged(row)),
+  }));
+}

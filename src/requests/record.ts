@@ -1,0 +1,97 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import type { StoredRequest } from "./logged.ts";
+
+// Writing the provisioning log (README: Provisioning log, "Where it lives"). Every row goes through
+// one statement that takes the rows as a JSON array (one bound parameter, so D1's 100-parameter limit
+// never splits a flush) and joins them to their tenant: a host naming no tenant leaves no row, and
+// bodies are kept only while the tenant's capture is on, decided by D1 at the row's own time, so the
+// request never reads the setting.
+//  - A failed request's row is written before its response is sent: a failure is never lost, and
+//    failures are few (a tenant failing often is exactly the one worth its extra round trip).
+//  - A successful request's row waits in this isolate's buffer and goes with its neighbours in one
+//    statement from ctx.waitUntil, FLUSH_MS after it came or at FLUSH_ROWS rows: the answer never
+//    waits for it. The request that writes a row keeps running (waitUntil) until the write is done,
+//    so only a crash of the isolate itself (not a writer reset) loses buffered rows.
+
+/** A row to write: the stored columns, and the tenant it belongs to. */
+export type LogRow = StoredRequest & { tenant: string };
+
+const FLUSH_MS = 200;
+const FLUSH_ROWS = 100;
+
+/** Sortable within a tenant and unique: the time, then random bits for requests of the same millisecond. */
+export function logId(time: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(5));
+  return `${time}-${Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+const field = (name: string) => sql.raw(`json_extract(value, '$.${name}')`);
+
+export async function writeRows(db: Database, rows: LogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.run(sql`INSERT OR IGNORE INTO request_log (tenant_id, id, time, method, path, status, duration_ms, scim_type, detail,
+      resource_id, credential_kind, credential_id, correlation_id, request_body, response_body)
+    SELECT r.tenant, r.id, r.time, r.method, r.path, r.status, r.duration_ms, r.scim_type, r.detail, r.resource_id,
+      r.credential_kind, r.credential_id, r.correlation_id,
+      CASE WHEN s.capture_bodies_until > r.time THEN r.request_body END,
+      CASE WHEN s.capture_bodies_until > r.time THEN r.response_body END
+    FROM (SELECT ${field("tenant")} AS tenant, ${field("id")} AS id, ${field("time")} AS time, ${field("method")} AS method,
+        ${field("path")} AS path, ${field("status")} AS status, ${field("durationMs")} AS duration_ms,
+        ${field("scimType")} AS scim_type, ${field("detail")} AS detail, ${field("resourceId")} AS resource_id,
+        ${field("credentialKind")} AS credential_kind, ${field("credentialId")} AS credential_id,
+        ${field("correlationId")} AS correlation_id, ${field("requestBody")} AS request_body, ${field("responseBody")} AS response_body
+      FROM json_each(${JSON.stringify(rows)})) AS r
+    JOIN tenants AS t ON t.id = r.tenant
+    LEFT JOIN tenant_settings AS s ON s.tenant_id = r.tenant`);
+}
+
+function reportLost(error: unknown, rows: number) {
+  // The rows are lost to the log, not to Workers Logs: this line carries the count and the cause.
+  console.error(JSON.stringify({ level: "error", event: "request_log_write_failed", rows, error: String(error) }));
+}
+
+const safely = (db: Database, rows: LogRow[]) => writeRows(db, rows).catch((error) => reportLost(error, rows.length));
+
+// Rows numbered in the order they were buffered, oldest first.
+let buffer: { row: LogRow; seq: number }[] = [];
+let lastSeq = 0;
+// Each request's own flush, so a test counting round trips can wait for the ones still to come.
+const pending = new Set<Promise<void>>();
+
+function takeBuffer(): LogRow[] {
+  const rows = buffer.map((entry) => entry.row);
+  buffer = [];
+  return rows;
+}
+
+/**
+ * A successful request's row: buffered, and written with the rows around it by the first request
+ * whose own timer finds its row (or an older one) still waiting. Each request waits only on promises
+ * of its own: a promise shared between requests is cancelled with the request that made it.
+ */
+export function recordLater(db: Database, row: LogRow, waitUntil: (work: Promise<unknown>) => void): void {
+  const seq = ++lastSeq;
+  buffer.push({ row, seq });
+  if (buffer.length >= FLUSH_ROWS) {
+    waitUntil(safely(db, takeBuffer()));
+    return;
+  }
+  const flush: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS))
+    .then(() => {
+      // When the oldest row left is newer than this request's, an earlier flush took this one.
+      const oldest = buffer[0];
+      if (oldest && oldest.seq <= seq) return safely(db, takeBuffer());
+    })
+    .finally(() => pending.delete(flush));
+  pending.add(flush);
+  waitUntil(flush);
+}
+
+/** Resolves once the flushes pending so far have run (a test counting round trips starts after it). */
+export const settled = async (): Promise<void> => {
+  await Promise.all(pending);
+};
+
+/** A failed request's row: written now, before its response goes out. */
+export const recordNow = (db: Database, row: LogRow): Promise<void> => safely(db, [row]);
