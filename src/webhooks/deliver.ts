@@ -37,7 +37,10 @@ interface Attempt {
   durationMs: number;
 }
 
-/** At most MAX_RESPONSE_BYTES of the body: the rest is never read. */
+/**
+ * At most MAX_RESPONSE_BYTES of the body, counted as the stored string's UTF-8: the rest is never
+ * read. Decoding can grow it (a 0xFF byte becomes U+FFFD, 3 bytes), so the cap applies after.
+ */
 async function cappedBody(response: Response): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
@@ -52,7 +55,10 @@ async function cappedBody(response: Response): Promise<string> {
   }
   await reader.cancel().catch(() => undefined);
   // A multi-byte character cut at the limit decodes to U+FFFD rather than failing.
-  return new TextDecoder().decode(bytes.subarray(0, length));
+  const text = new TextDecoder().decode(bytes.subarray(0, length));
+  // encodeInto stops before a character that would not fit whole.
+  const { written } = new TextEncoder().encodeInto(text, bytes);
+  return new TextDecoder().decode(bytes.subarray(0, written));
 }
 
 /** The spec's request: webhook-id is the event's id, so a retry carries the same one. */

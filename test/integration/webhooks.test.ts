@@ -387,9 +387,19 @@ describe("the delivery log", () => {
       expect(Object.keys(d).sort()).toEqual(["attempt", "durationMs", "error", "eventId", "responseBody", "seq", "statusCode", "time"]);
       expect(Number.isNaN(Date.parse(d.time))).toBe(false);
     }
-    expect(new TextEncoder().encode(log[0].responseBody).byteLength).toBeLessThanOrEqual(1024 + 2);
+    expect(new TextEncoder().encode(log[0].responseBody).byteLength).toBeLessThanOrEqual(1024);
     expect(log[0].responseBody.startsWith("éé")).toBe(true);
     expect((await adminGet(`${path}?cursor=abc`, key)).status).toBe(400);
+  });
+
+  it("caps the stored answer at 1 KB of UTF-8 after decoding: 1 KB of 0xFF bytes is 3 KB of U+FFFD", async () => {
+    const { tenant, key } = await tenantWithKey();
+    await createUsers(tenant, 1);
+    receiver(() => new Response(new Uint8Array(4096).fill(0xff), { status: 500 }));
+    const hook = await quietEndpoint(tenant.name);
+    await deliverDue(db(), tenant.name, { now: Date.now, fetch: (input, init) => fetch(input, init) });
+    const [logged] = (await adminGet(`/tenants/${tenant.name}/webhooks/${hook.id}/deliveries`, key)).body.deliveries;
+    expect(logged.responseBody).toBe("\uFFFD".repeat(341));
   });
 });
 
