@@ -207,6 +207,6 @@ export async function deliverDue(db: Database, tenant: string, options: Delivery
   const shares = await Promise.all(endpoints.map((e) => deliverTo(db, e, options, deadline)));
   const now = options.now();
   if (shares.includes("more")) return now;
-  const retry = await nextRetryAt(db, tenant, new Date(now).toISOString());
-  return retry === null ? null : Date.parse(retry);
+  const retry = await nextRetryAt(db, tenant);
+  return retry === null ? null : Math.max(now, Date.parse(retry));
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, lte, or, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { tenantEventCounters, tenants, webhookDeliveries, webhookEndpoints } from "../db/schema.ts";
 import type { EventType } from "../events/json.ts";
@@ -37,12 +37,15 @@ export const dueEndpoints = (db: Database, tenant: string, now: string) =>
       ),
     );
 
-/** The earliest retry of an active endpoint after `now`, if any. */
-export async function nextRetryAt(db: Database, tenant: string, now: string): Promise<string | null> {
+/**
+ * The earliest retry of an active endpoint, if any; it may be past already, when it fell due while
+ * another endpoint's POST held the pass.
+ */
+export async function nextRetryAt(db: Database, tenant: string): Promise<string | null> {
   const [row] = await db
     .select({ at: webhookEndpoints.nextAttemptAt })
     .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.status, "active"), gt(webhookEndpoints.nextAttemptAt, now)))
+    .where(and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.status, "active"), isNotNull(webhookEndpoints.nextAttemptAt)))
     .orderBy(asc(webhookEndpoints.nextAttemptAt))
     .limit(1);
   return row?.at ?? null;

@@ -168,6 +168,25 @@ describe("webhook delivery", () => {
     for (const r of back.received) verified(r, hook.secret);
   });
 
+  it("schedules a retry that fell due while another endpoint held the pass", async () => {
+    const { tenant } = await tenantWithKey();
+    await createUsers(tenant, 1);
+    let clock = Date.now();
+    const retryOfA = () =>
+      env.DB.prepare("SELECT next_attempt_at AS at FROM webhook_endpoints WHERE tenant_id = ? AND id = ?").bind(tenant.name, a.id).first();
+    // A fails at once; B answers once A's 5 s retry is stored, and after it is due.
+    receiver(async (r) => {
+      if (r.url.endsWith("/a")) return 500;
+      await vi.waitFor(async () => expect(await retryOfA()).toEqual({ at: expect.any(String) }));
+      clock += 6_000;
+      return 200;
+    });
+    const a = await quietEndpoint(tenant.name, "https://hooks.example.com/a");
+    await quietEndpoint(tenant.name, "https://hooks.example.com/b");
+    const next = await deliverDue(db(), tenant.name, { now: () => clock, fetch: (input, init) => fetch(input, init) });
+    expect(next).toBe(clock);
+  });
+
   it("gives up on a receiver that does not answer within 10 s, and retries it later", async () => {
     const { tenant, key } = await tenantWithKey();
     await createUsers(tenant, 1);
