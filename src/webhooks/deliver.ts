@@ -133,13 +133,20 @@ const logged = (endpoint: EndpointRow, time: number, entry: Omit<NewDelivery, "t
 });
 
 /**
- * Retention pruned events this endpoint never got: say so in its log and go on after them, since
- * they cannot be sent any more. Returns the endpoint moved past the gap, or null if there was none.
+ * Retention pruned events this endpoint never got: at least once cannot hold past them, so the
+ * endpoint stops (`failing`) and its log names them; enable or redeliver resumes after them
+ * (store.ts restartEndpoint). Returns whether it stopped.
  */
-async function skipPruned(db: Database, endpoint: EndpointRow, now: number): Promise<EndpointRow | null> {
+async function stopAtGap(db: Database, endpoint: EndpointRow, now: number): Promise<boolean> {
   const oldest = await oldestRetainedSeq(db, endpoint.tenantId);
-  if (endpoint.position >= oldest - 1) return null;
-  const error = `events ${endpoint.position + 1}..${oldest - 1} were pruned before delivery`;
+  if (endpoint.position >= oldest - 1) return false;
+  const error = `events ${endpoint.position + 1}..${oldest - 1} were pruned before delivery: stopped; enable resumes from seq ${oldest}`;
+  await stop(db, endpoint, now, error);
+  return true;
+}
+
+/** Marks the endpoint failing, with a log entry saying why, unless someone changed it meanwhile. */
+async function stop(db: Database, endpoint: EndpointRow, now: number, error: string) {
   const entry = logged(endpoint, now, {
     seq: endpoint.position + 1,
     eventId: null,
@@ -148,9 +155,7 @@ async function skipPruned(db: Database, endpoint: EndpointRow, now: number): Pro
     error,
     responseBody: null,
   });
-  const moved = { ...endpoint, position: oldest - 1 };
-  const [changed] = await db.batch([advance(db, endpoint, stateOf(moved)), logDelivery(db, entry)]);
-  return changed.length === 1 ? moved : null;
+  await db.batch([advance(db, endpoint, stateOf({ ...endpoint, status: "failing" })), logDelivery(db, entry)]);
 }
 
 async function deliverTo(db: Database, start: EndpointRow, options: DeliveryOptions, deadline: number): Promise<Share> {
@@ -166,13 +171,7 @@ async function deliverTo(db: Database, start: EndpointRow, options: DeliveryOpti
     ]);
     const lastSeq = counter?.lastSeq ?? 0;
     if (endpoint.position >= lastSeq) return "settled";
-    if (rows[0]?.seq !== endpoint.position + 1) {
-      const moved = await skipPruned(db, endpoint, options.now());
-      if (moved) {
-        endpoint = moved;
-        continue;
-      }
-    }
+    if (rows[0]?.seq !== endpoint.position + 1 && (await stopAtGap(db, endpoint, options.now()))) return "settled";
     for (const event of rows.map(toEvent)) {
       if (options.now() >= deadline || sent >= (options.maxEvents ?? MAX_EVENTS)) return "more";
       const attempt = await post(endpoint, event, options);

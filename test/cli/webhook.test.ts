@@ -94,6 +94,8 @@ describe("webhook", () => {
     const rotated = await cli("webhook", "rotate-secret", "hooked", hook.id);
     expect(rotated).toEqual({ id: hook.id, secret: expect.stringMatching(/^whsec_/), previousSecretUntil: expect.any(String) });
     expect(await cli("webhook", "redeliver", "hooked", hook.id, "--from-seq", "1")).toMatchObject({ position: 0, status: "active" });
+    // Past the end of the feed: from the next event, not from a seq given out already.
+    expect(await cli("webhook", "redeliver", "hooked", hook.id, "--from-seq", "50")).toMatchObject({ position: 1, status: "active" });
     expect(await cli("webhook", "enable", "hooked", hook.id)).toMatchObject({ status: "active" });
     const [row] = await d1Rows<{ secret: string; previous_secret: string }>(
       dir,

@@ -41,7 +41,10 @@ async function add(request: Extract<WebhookRequest, { command: "webhook add" }>,
 }
 
 async function restart(request: { tenant: string; id: string }, ctx: Context, position?: number) {
-  const [row] = await ctx.store.query<EndpointRow>(restartEndpoint(request.tenant, request.id, position));
+  const [, [row]] = (await ctx.store.batch(restartEndpoint(request.tenant, request.id, ctx.now().toISOString(), position))) as [
+    unknown[],
+    EndpointRow[],
+  ];
   if (!row) noSuch(request);
   ctx.log(PICKUP_NOTE);
   return endpointView(row, ctx.now());
