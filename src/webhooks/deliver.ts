@@ -3,6 +3,7 @@ import { type EventType, type FeedEvent, toEvent } from "../events/json.ts";
 import { eventRows, lastSeqRow, oldestRetainedSeq } from "../events/read.ts";
 import { retryDelay } from "./schedule.ts";
 import { signatureHeader } from "./signature.ts";
+import { checkWebhookUrl } from "./url-policy.ts";
 import { advance, dueEndpoints, type EndpointRow, logDelivery, type NewDelivery, nextRetryAt } from "./store.ts";
 
 // One delivery pass over a tenant's endpoints (README: Webhooks), run by the tenant's Durable
@@ -19,6 +20,8 @@ export interface DeliveryOptions {
   budgetMs?: number;
   /** Events one endpoint may get in one pass. */
   maxEvents?: number;
+  /** WEBHOOK_ALLOW_LOCAL_HTTP, as the URL policy takes it. */
+  allowLocalHttp?: boolean;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -162,6 +165,9 @@ async function deliverTo(db: Database, start: EndpointRow, options: DeliveryOpti
   let endpoint = start;
   const types: EventType[] | undefined = endpoint.types === null ? undefined : JSON.parse(endpoint.types);
   let sent = 0;
+  // Again before sending: the URL may predate a range the policy refuses now, or have been stored
+  // while WEBHOOK_ALLOW_LOCAL_HTTP was on.
+  const verdict = checkWebhookUrl(endpoint.url, { allowLocalHttp: options.allowLocalHttp ?? false });
   for (;;) {
     // The counter first, in the same batch: every event up to it is in the page's view, so an
     // endpoint whose filter matched none of them can move past them without missing a later one.
@@ -174,6 +180,10 @@ async function deliverTo(db: Database, start: EndpointRow, options: DeliveryOpti
     if (rows[0]?.seq !== endpoint.position + 1 && (await stopAtGap(db, endpoint, options.now()))) return "settled";
     for (const event of rows.map(toEvent)) {
       if (options.now() >= deadline || sent >= (options.maxEvents ?? MAX_EVENTS)) return "more";
+      if (!verdict.ok) {
+        await stop(db, endpoint, options.now(), `URL refused: ${verdict.reason}; stopped: add a webhook with an allowed URL`);
+        return "settled";
+      }
       const attempt = await post(endpoint, event, options);
       const now = options.now();
       const next = after(endpoint, event, attempt, now);

@@ -236,6 +236,22 @@ describe("webhook delivery", () => {
     verified(rx.received[0], hook.secret);
   });
 
+  it("applies the URL policy again before sending: a URL it refuses now stops the endpoint", async () => {
+    const { tenant, key } = await tenantWithKey();
+    await createUsers(tenant, 1);
+    const rx = receiver();
+    // Stored while the local-development switch was on, and before TEST-NET-3 was refused.
+    const local = await quietEndpoint(tenant.name, "http://127.0.0.1:9000/hook");
+    const docs = await quietEndpoint(tenant.name, "https://203.0.113.7/hook");
+    expect(await deliverDue(db(), tenant.name, { now: Date.now, fetch: (input, init) => fetch(input, init) })).toBeNull();
+    expect(rx.received).toEqual([]);
+    for (const hook of [local, docs]) {
+      expect(await hookOf(tenant.name, key, hook.id)).toMatchObject({ status: "failing", position: 0 });
+      const [entry] = (await adminGet(`/tenants/${tenant.name}/webhooks/${hook.id}/deliveries`, key)).body.deliveries;
+      expect(entry).toMatchObject({ seq: 1, eventId: null, statusCode: null, error: expect.stringMatching(/^URL refused: the /) });
+    }
+  });
+
   it("stops at a gap retention left, says so, and resumes after it only when enabled", async () => {
     const { tenant, key } = await tenantWithKey();
     await createUsers(tenant, 4);
