@@ -40,8 +40,12 @@ export function insertEndpoint(tenant: string, e: NewEndpoint, max: number): str
     coalesce((SELECT last_seq FROM tenant_event_counters WHERE tenant_id = ${t}), 0), 0, ${timeLit(e.createdAt)}`;
   return `INSERT INTO webhook_endpoints (tenant_id, id, url, types, secret, status, position, attempts, created_at)
     SELECT ${values} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${t})
-    AND (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ${t}) < ${Math.trunc(max)} RETURNING id`;
+    AND (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ${t}) < ${Math.trunc(max)}`;
 }
+
+/** Whether a statement run from a file (no rows back) took effect: the endpoint, with that rotation if given. */
+export const endpointId = (tenant: string, id: string, previousUntil?: string) =>
+  `SELECT id FROM webhook_endpoints WHERE ${one(tenant, id)}${previousUntil === undefined ? "" : ` AND previous_until = ${timeLit(previousUntil)}`}`;
 
 export const selectEndpoints = (tenant: string) =>
   `SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = ${tenantLit(tenant)} ORDER BY created_at, id`;
@@ -54,7 +58,7 @@ export const deleteEndpoint = (tenant: string, id: string) => [
 
 export const rotateSecret = (tenant: string, id: string, secret: string, previousUntil: string) =>
   `UPDATE webhook_endpoints SET previous_secret = secret, secret = ${secretLit(secret)}, previous_until = ${timeLit(previousUntil)}
-    WHERE ${one(tenant, id)} RETURNING id`;
+    WHERE ${one(tenant, id)}`;
 
 /**
  * Active again with a fresh retry schedule, from its position or from `position`, kept between the
