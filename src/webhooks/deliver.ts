@@ -148,7 +148,7 @@ async function stopAtGap(db: Database, endpoint: EndpointRow, now: number): Prom
   return true;
 }
 
-/** Marks the endpoint failing, with a log entry saying why, unless someone changed it meanwhile. */
+/** Logs why, and marks the endpoint failing unless someone (enable, redeliver) changed it meanwhile. */
 async function stop(db: Database, endpoint: EndpointRow, now: number, error: string) {
   const entry = logged(endpoint, now, {
     seq: endpoint.position + 1,
