@@ -290,7 +290,7 @@ export const webhookDeliveries = sqliteTable(
     // Ascending per endpoint: the delivery log's keyset cursor.
     attempt: integer("attempt").notNull(),
     seq: integer("seq").notNull(),
-    // null for a gap entry (events pruned before delivery).
+    // null for an entry about the endpoint rather than an event: a retention gap, a resume, a refused URL.
     eventId: text("event_id"),
     time: text("time").notNull(),
     statusCode: integer("status_code"),
