@@ -83,6 +83,20 @@ export async function listRequests(
   return { requests: page.map(toLogged), nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
+/** The statement of resourceRequests, apart so its plan can be checked: the (tenant_id, resource_id, id) index, no sort. */
+export const resourceRequestsQuery = (db: Database, tenant: string, resourceId: string, limit: number) =>
+  db
+    .select()
+    .from(requestLog)
+    .where(and(eq(requestLog.tenantId, tenant), eq(requestLog.resourceId, resourceId)))
+    .orderBy(desc(requestLog.id))
+    .limit(limit);
+
+/** The requests that touched one resource, newest first: what Entra sent for it and what it got back. */
+export async function resourceRequests(db: Database, tenant: string, resourceId: string, limit: number): Promise<LoggedRequest[]> {
+  return (await resourceRequestsQuery(db, tenant, resourceId, limit)).map(toLogged);
+}
+
 /** The value below which `share` of the durations fall, from (duration, count) pairs sorted by duration. */
 function percentile(histogram: { ms: number; n: number }[], total: number, share: number): number | null {
   if (total === 0) return null;
@@ -149,8 +163,8 @@ function toWindow([[totals], byStatus, byScimType, histogram]: WindowResults): H
   };
 }
 
-/** The last 24 h and 7 days, and the verdict against Entra's quarantine rule (requests/verdict.ts): one round trip. */
-export async function tenantHealth(db: Database, tenant: string, now: Date): Promise<Health> {
+/** The statements of one tenant's health, to run in a D1 batch with others'; healthOf reads their results. */
+function healthStatements(db: Database, tenant: string, now: Date) {
   const dayAgo = new Date(now.getTime() - 24 * HOUR_MS).toISOString();
   const weekAgo = new Date(now.getTime() - 7 * 24 * HOUR_MS).toISOString();
   const ofTenant = eq(requestLog.tenantId, tenant);
@@ -163,15 +177,32 @@ export async function tenantHealth(db: Database, tenant: string, now: Date): Pro
     .select({ since: sql<string | null>`min(${requestLog.time})` })
     .from(requestLog)
     .where(and(ofTenant, eq(requestLog.status, 401), sql`${requestLog.id} > coalesce((${lastOther}), '')`));
-  const [d1, d2, d3, d4, w1, w2, w3, w4, runRows] = await db.batch([
-    ...windowQueries(db, tenant, dayAgo),
-    ...windowQueries(db, tenant, weekAgo),
-    run,
-  ]);
+  return [...windowQueries(db, tenant, dayAgo), ...windowQueries(db, tenant, weekAgo), run] as const;
+}
+
+type HealthStatements = ReturnType<typeof healthStatements>;
+const HEALTH_STATEMENTS = 9;
+
+function healthOf(results: readonly unknown[], now: Date): Health {
+  const [d1, d2, d3, d4, w1, w2, w3, w4, runRows] = results;
   const last24h = toWindow([d1, d2, d3, d4] as WindowResults);
   const last7d = toWindow([w1, w2, w3, w4] as WindowResults);
-  const { verdict, summary } = verdictOf({ last24h, last7d, unauthorizedSince: runRows[0]?.since ?? null, now });
+  const since = (runRows as { since: string | null }[])[0]?.since ?? null;
+  const { verdict, summary } = verdictOf({ last24h, last7d, unauthorizedSince: since, now });
   return { verdict, summary, last24h, last7d };
+}
+
+/** The last 24 h and 7 days, and the verdict against Entra's quarantine rule (requests/verdict.ts): one round trip. */
+export async function tenantHealth(db: Database, tenant: string, now: Date): Promise<Health> {
+  return healthOf(await db.batch(healthStatements(db, tenant, now)), now);
+}
+
+/** Every tenant's health in one D1 batch (one round trip however many tenants), by tenant id. */
+export async function tenantsHealth(db: Database, tenants: string[], now: Date): Promise<Map<string, Health>> {
+  if (tenants.length === 0) return new Map();
+  const statements = tenants.flatMap((tenant) => healthStatements(db, tenant, now));
+  const results: unknown[] = await db.batch(statements as unknown as [HealthStatements[number], ...HealthStatements[number][]]);
+  return new Map(tenants.map((tenant, i) => [tenant, healthOf(results.slice(i * HEALTH_STATEMENTS, (i + 1) * HEALTH_STATEMENTS), now)]));
 }
 
 const hourOf = (ms: number) => new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();

@@ -18,6 +18,8 @@ const tenant: TenantOverview = {
   oauthSecrets: 0,
   federation: false,
   entraToken: false,
+  captureBodiesUntil: null,
+  requestLogRetentionDays: null,
 };
 
 // Components called as functions: this folder is outside the Worker's tsconfig, whose JSX settings

@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
 import worker from "../../src/index.ts";
 import { sha256Hex } from "../../src/lib/crypto.ts";
-import { failureGroups, hourlyCounts } from "../../src/requests/read.ts";
+import { failureGroups, hourlyCounts, resourceRequestsQuery, tenantHealth, tenantsHealth } from "../../src/requests/read.ts";
 import { adminGet, createAdminKey } from "../helpers/admin.ts";
 import { CLIENT_CREDENTIALS, createClient, tokenCall } from "../helpers/oauth.ts";
+import { statementPlan } from "../helpers/query-plan.ts";
 import { awaitLogRows, captureBodiesUntil, logRows, seedLogRows } from "../helpers/request-log.ts";
 import { createTenant, entraUser, PATCH_OP, q, scimClient } from "../helpers/scim-client.ts";
 
@@ -300,5 +301,26 @@ describe("what the console reads", () => {
       ["401 unauthorized", 1, 1],
     ]);
     expect(groups[0].latest.map((r) => r.time)).toEqual([4, 3, 2].map((i) => new Date(hourStart + i).toISOString()));
+  });
+
+  it("every tenant's health in one batch, the same as each one's own", async () => {
+    const [busy, idle] = [await createTenant("con"), await createTenant("con")];
+    const now = new Date();
+    await seedLogRows(busy.name, [
+      { time: new Date(now.getTime() - 3 * HOUR), status: 200 },
+      { time: new Date(now.getTime() - 2 * HOUR), status: 409, scimType: "uniqueness" },
+    ]);
+    const db = database(env.DB);
+    const all = await tenantsHealth(db, [busy.name, idle.name], now);
+    expect(all.get(busy.name)).toEqual(await tenantHealth(db, busy.name, now));
+    expect(all.get(busy.name)?.last24h).toMatchObject({ requests: 2, failures: 1 });
+    expect(all.get(idle.name)?.verdict).toBe("idle");
+    expect((await tenantsHealth(db, [], now)).size).toBe(0);
+  });
+
+  it("a user's requests from the (tenant, resource, id) index, newest first without a sort", async () => {
+    const plan = await statementPlan(resourceRequestsQuery(database(env.DB), "t1", "u1", 50));
+    expect(plan).toMatch(/SEARCH request_log USING INDEX request_log_tenant_resource \(tenant_id=\? AND resource_id=\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
   });
 });
