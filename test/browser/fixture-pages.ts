@@ -31,6 +31,7 @@ export async function renderFixturePages() {
     config: { extensions: [], settings: DEFAULT_SETTINGS, webhooks: false },
     auth: { secretToken: true, liveSecrets: [], federation: undefined, entraTokenTenantId: null },
     log: { health, hours, failures: failureGroups },
+    now: new Date(hours.at(-1)?.hour ?? 0),
   });
   const log = LogPage({
     chrome,

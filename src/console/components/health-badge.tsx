@@ -1,4 +1,4 @@
-import type { Health, Verdict } from "./log-data.ts";
+import type { Health, Verdict } from "../../requests/read.ts";
 
 // The verdict in words as well as colour, so it reads without colour vision and in a screen reader.
 

@@ -1,4 +1,4 @@
-import type { LoggedRequest, RequestQuery } from "../components/log-data.ts";
+import type { LoggedRequest, RequestQuery } from "../../requests/read.ts";
 import { LogTable } from "../components/log-table.tsx";
 import type { Chrome } from "./layout.tsx";
 import { TenantFrame, tenantPath } from "./tenant.tsx";

@@ -5,7 +5,7 @@ import type { TenantConfig } from "../../tenancy/config.ts";
 import { FailureGroups } from "../components/failure-groups.tsx";
 import { HealthBadge, percent } from "../components/health-badge.tsx";
 import { HourlyChart } from "../components/hourly-chart.tsx";
-import type { FailureGroup, Health, HealthWindow, HourBucket } from "../components/log-data.ts";
+import type { FailureGroup, Health, HealthWindow, HourBucket } from "../../requests/read.ts";
 import { type Chrome, Layout } from "./layout.tsx";
 import { authMethods } from "./tenants.tsx";
 import { HeadRow } from "../components/head-row.tsx";
@@ -76,9 +76,14 @@ export interface TenantOverviewProps {
   config: TenantConfig;
   auth: AuthStateRows;
   log?: TenantLogSummary;
+  now: Date;
 }
 
-export function TenantOverviewPage({ chrome, tenant, config, auth, log }: TenantOverviewProps) {
+/** Body capture as the operator reads it: off, or on with the time it turns itself off. */
+export const captureState = (until: string | null, now: Date) =>
+  until === null || Date.parse(until) <= now.getTime() ? "off" : `on until ${until}`;
+
+export function TenantOverviewPage({ chrome, tenant, config, auth, log, now }: TenantOverviewProps) {
   const s = config.settings;
   const t = tenant.id;
   return (
@@ -123,6 +128,12 @@ export function TenantOverviewPage({ chrome, tenant, config, auth, log }: Tenant
           <dd>{s.allowedDomains.length ? s.allowedDomains.join(", ") : "any"}</dd>
           <dt>Rate limit</dt>
           <dd>{s.rateLimitPerSecond === null ? "deployment default" : `${s.rateLimitPerSecond} requests/s`}</dd>
+          <dt>Provisioning log kept</dt>
+          <dd>{tenant.requestLogRetentionDays === null ? "deployment default" : `${tenant.requestLogRetentionDays} days`}</dd>
+          <dt>Body capture of failed requests</dt>
+          <dd>
+            {captureState(tenant.captureBodiesUntil, now)} (<a href={tenantPath(t, "/actions/capture-bodies")}>change…</a>)
+          </dd>
           <dt>Schema extensions</dt>
           <dd>{config.extensions.length ? config.extensions.map((e) => e.urn).join(", ") : "none"}</dd>
         </dl>

@@ -1,7 +1,8 @@
 import type { TenantOverview } from "../../db/console.ts";
 import { HealthBadge, percent } from "../components/health-badge.tsx";
-import type { Health } from "../components/log-data.ts";
+import type { Health } from "../../requests/read.ts";
 import { type Chrome, Layout } from "./layout.tsx";
+import { tenantPath } from "./tenant.tsx";
 import { HeadRow } from "../components/head-row.tsx";
 
 export function authMethods(t: TenantOverview): string {
@@ -38,7 +39,7 @@ export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenan
                 return (
                   <tr>
                     <th scope="row">
-                      <a href={`/console/tenants/${t.id}`}>{t.id}</a>
+                      <a href={tenantPath(t.id)}>{t.id}</a>
                     </th>
                     <td>{h ? <HealthBadge health={h} /> : "–"}</td>
                     <td>{h ? h.last24h.requests : "–"}</td>
