@@ -63,7 +63,7 @@ function WindowFacts({ label, w }: { label: string; w: HealthWindow }) {
   );
 }
 
-/** From the provisioning log; absent until the log is there to read. */
+/** From the provisioning log. */
 export interface TenantLogSummary {
   health: Health;
   hours: HourBucket[];
@@ -75,7 +75,7 @@ export interface TenantOverviewProps {
   tenant: TenantOverview;
   config: TenantConfig;
   auth: AuthStateRows;
-  log?: TenantLogSummary;
+  log: TenantLogSummary;
   now: Date;
 }
 
@@ -90,26 +90,22 @@ export function TenantOverviewPage({ chrome, tenant, config, auth, log, now }: T
     <TenantFrame chrome={chrome} tenant={t} tab="overview" title="Overview">
       <section aria-labelledby="health">
         <h2 id="health">Health</h2>
-        {log ? (
-          <dl class="facts">
-            <dt>Verdict</dt>
-            <dd>
-              <HealthBadge health={log.health} />
-            </dd>
-            <WindowFacts label="Last 24 h" w={log.health.last24h} />
-            <WindowFacts label="Last 7 days" w={log.health.last7d} />
-          </dl>
-        ) : (
-          <p>No provisioning log in this deployment.</p>
-        )}
+        <dl class="facts">
+          <dt>Verdict</dt>
+          <dd>
+            <HealthBadge health={log.health} />
+          </dd>
+          <WindowFacts label="Last 24 h" w={log.health.last24h} />
+          <WindowFacts label="Last 7 days" w={log.health.last7d} />
+        </dl>
       </section>
       <section aria-labelledby="hours">
         <h2 id="hours">Requests per hour, 7 days</h2>
-        {log ? <HourlyChart buckets={log.hours} /> : <p>No provisioning log in this deployment.</p>}
+        <HourlyChart buckets={log.hours} />
       </section>
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by reason, 7 days</h2>
-        {log ? <FailureGroups groups={log.failures} /> : <p>No provisioning log in this deployment.</p>}
+        <FailureGroups groups={log.failures} />
       </section>
       <section aria-labelledby="settings">
         <h2 id="settings">Settings</h2>

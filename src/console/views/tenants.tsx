@@ -15,8 +15,8 @@ export function authMethods(t: TenantOverview): string {
   return on.length ? on.join(", ") : "none";
 }
 
-/** health: by tenant id, from the provisioning log; a tenant without an entry shows no verdict. */
-export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenants: TenantOverview[]; health?: Map<string, Health> }) {
+/** health: by tenant id, from the provisioning log. */
+export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenants: TenantOverview[]; health: Map<string, Health> }) {
   return (
     <Layout title="Tenants" chrome={chrome}>
       <h1>Tenants</h1>
@@ -35,7 +35,7 @@ export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenan
             </thead>
             <tbody>
               {tenants.map((t) => {
-                const h = health?.get(t.id);
+                const h = health.get(t.id);
                 return (
                   <tr>
                     <th scope="row">
