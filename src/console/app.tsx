@@ -10,7 +10,7 @@ import { logInternalError, logStorageFailure } from "../lib/error-report.ts";
 import { isStorageFailure } from "../lib/storage-failure.ts";
 import { tenantFromHost } from "../middleware/tenant-host.ts";
 import { captureWindowMs } from "../requests/capture.ts";
-import { failureGroups, hourlyCounts, listRequests, resourceRequests, tenantHealth, tenantsHealth } from "../requests/read.ts";
+import { failureGroups, hourlyCounts, listRequests, resourceRequests, tenantHealth, tenantsActivity } from "../requests/read.ts";
 import { usersAsScim } from "../routes/render.ts";
 import { groupStore } from "../routes/groups.ts";
 import { userStore } from "../routes/users.ts";
@@ -105,13 +105,9 @@ function signedInPages() {
 
   pages.get("/tenants", async (c) => {
     const db = database(c.env.DB);
-    const tenants = await tenantOverviews(db, c.var.operator.scope);
-    const health = await tenantsHealth(
-      db,
-      tenants.map((t) => t.id),
-      new Date(),
-    );
-    return c.html(<TenantsPage chrome={c.var.chrome} tenants={tenants} health={health} />);
+    const scope = c.var.operator.scope;
+    const [tenants, activity] = await Promise.all([tenantOverviews(db, scope), tenantsActivity(db, scope, new Date())]);
+    return c.html(<TenantsPage chrome={c.var.chrome} tenants={tenants} activity={activity} />);
   });
 
   pages.get("/tenants/:tenant", async (c) => {

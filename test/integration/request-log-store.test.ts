@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
 import worker from "../../src/index.ts";
 import { sha256Hex } from "../../src/lib/crypto.ts";
-import { failureGroups, hourlyCounts, resourceRequestsQuery, tenantHealth, tenantsHealth } from "../../src/requests/read.ts";
+import {
+  failureGroups,
+  hourlyCounts,
+  resourceRequestsQuery,
+  tenantHealth,
+  tenantsActivity,
+  tenantsActivityQuery,
+} from "../../src/requests/read.ts";
 import { adminGet, createAdminKey } from "../helpers/admin.ts";
 import { CLIENT_CREDENTIALS, createClient, tokenCall } from "../helpers/oauth.ts";
 import { statementPlan } from "../helpers/query-plan.ts";
@@ -303,19 +310,39 @@ describe("what the console reads", () => {
     expect(groups[0].latest.map((r) => r.time)).toEqual([4, 3, 2].map((i) => new Date(hourStart + i).toISOString()));
   });
 
-  it("every tenant's health in one batch, the same as each one's own", async () => {
-    const [busy, idle] = [await createTenant("con"), await createTenant("con")];
+  it("every tenant's 24 h and verdict in one statement, as each one's own health says", async () => {
+    const [busy, locked, idle] = [await createTenant("con"), await createTenant("con"), await createTenant("con")];
     const now = new Date();
     await seedLogRows(busy.name, [
+      { time: new Date(now.getTime() - 30 * HOUR), status: 500 },
       { time: new Date(now.getTime() - 3 * HOUR), status: 200 },
       { time: new Date(now.getTime() - 2 * HOUR), status: 409, scimType: "uniqueness" },
     ]);
+    await seedLogRows(locked.name, [
+      { time: new Date(now.getTime() - 4 * HOUR), status: 200 },
+      { time: new Date(now.getTime() - 3 * HOUR), status: 401 },
+      { time: new Date(now.getTime() - 1 * HOUR), status: 401 },
+    ]);
     const db = database(env.DB);
-    const all = await tenantsHealth(db, [busy.name, idle.name], now);
-    expect(all.get(busy.name)).toEqual(await tenantHealth(db, busy.name, now));
-    expect(all.get(busy.name)?.last24h).toMatchObject({ requests: 2, failures: 1 });
+    const all = await tenantsActivity(db, "*", now);
+    for (const tenant of [busy, locked, idle]) {
+      const health = await tenantHealth(db, tenant.name, now);
+      expect(all.get(tenant.name), tenant.name).toEqual({
+        verdict: health.verdict,
+        summary: health.summary,
+        requests: health.last24h.requests,
+        failureRatio: health.last24h.failureRatio,
+        lastRequestAt: health.last24h.lastRequestAt,
+      });
+    }
+    expect(all.get(busy.name)).toMatchObject({ requests: 2, failureRatio: 0.5, verdict: "at_risk" });
+    expect(all.get(locked.name)).toMatchObject({ verdict: "likely_quarantined", summary: "likely quarantined: only 401s for 3 h" });
     expect(all.get(idle.name)?.verdict).toBe("idle");
-    expect((await tenantsHealth(db, [], now)).size).toBe(0);
+    expect([...(await tenantsActivity(db, busy.name, now)).keys()]).toEqual([busy.name]);
+    // Each tenant's week is a range of request_log's primary key: no scan of the whole log.
+    const plan = await statementPlan(tenantsActivityQuery(db, "*", now));
+    expect(plan).toMatch(/SEARCH request_log USING (COVERING )?INDEX sqlite_autoindex_request_log_1 \(tenant_id=\? AND id>\?\)/);
+    expect(plan).not.toMatch(/SCAN request_log/);
   });
 
   it("a user's requests from the (tenant, resource, id) index, newest first without a sort", async () => {

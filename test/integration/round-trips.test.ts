@@ -95,8 +95,8 @@ const BUDGETS: Record<string, RoundTrips> = {
   "provisioning log: Test Connection, its row flushed after the answer": { d1: 2, rpc: 0 },
   // A failed request's row is written before its answer: here the only D1 call (the filter failed to parse).
   "provisioning log: a 400 (invalid filter), its row written before the answer": { d1: 1, rpc: 0 },
-  // The operator console (README: Console), its admin key cached. The tenants list: the tenants, then
-  // every tenant's health in one batch, however many tenants there are.
+  // The operator console (README: Console), its admin key cached. The tenants list: the tenants and
+  // every tenant's 24 h activity, two statements sent together, however many tenants there are.
   "console: tenants list (as many with 3 tenants more)": { d1: 2, rpc: 0 },
   // The tenant's existence, its overview, config, auth state, then health, hourly counts and failure
   // groups (these last four in parallel).

@@ -9,7 +9,7 @@ const LABEL: Record<Verdict, string> = {
   idle: "idle",
 };
 
-export function HealthBadge({ health }: { health: Health }) {
+export function HealthBadge({ health }: { health: Pick<Health, "verdict" | "summary"> }) {
   return (
     <span class={`badge ${health.verdict}`} title={health.summary}>
       {LABEL[health.verdict]}
