@@ -328,5 +328,10 @@ export const requestLog = sqliteTable(
     requestBody: text("request_body"),
     responseBody: text("response_body"),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("request_log_tenant_status").on(t.tenantId, t.status, t.id)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("request_log_tenant_status").on(t.tenantId, t.status, t.id),
+    // A user's page lists the requests that touched it, newest first.
+    index("request_log_tenant_resource").on(t.tenantId, t.resourceId, t.id),
+  ],
 );
