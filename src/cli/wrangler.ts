@@ -68,8 +68,22 @@ function describeFailure(what: string, out: WranglerOutput): CliError {
   return new CliError(`${what} failed (wrangler exit ${out.code}):\n${text}`);
 }
 
+// Local state is one SQLite file per database, shared with a running `npm run dev`, which writes on
+// its own (the provisioning log's flushes, webhook alarms): a command that meets its write lock gets
+// SQLITE_BUSY and has changed nothing, so it is run again after a short wait.
+const BUSY_RETRIES = 5;
+const isBusy = (out: WranglerOutput) => out.code !== 0 && /SQLITE_BUSY|database is locked/.test(`${out.stderr}${out.stdout}`);
+
+async function runPatiently(args: string[]): Promise<WranglerOutput> {
+  for (let attempt = 1; ; attempt++) {
+    const out = await runWrangler(args);
+    if (!isBusy(out) || attempt > BUSY_RETRIES) return out;
+    await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+  }
+}
+
 async function run(what: string, args: string[]): Promise<WranglerOutput> {
-  const out = await runWrangler(args);
+  const out = await runPatiently(args);
   if (out.code !== 0) throw describeFailure(what, out);
   return out;
 }
@@ -111,7 +125,7 @@ export function wranglerStore(target: Target): Store {
 
   /** wrangler's results of `d1 execute --json`, one per statement it reported. */
   async function execute(input: string[]): Promise<{ results: unknown[] }[]> {
-    const out = await runWrangler(["d1", "execute", "DB", ...flags, "--json", ...input]);
+    const out = await runPatiently(["d1", "execute", "DB", ...flags, "--json", ...input]);
     // With --json, wrangler reports SQL errors as {"error":{"text"}} on stdout and exits 1.
     const body = out.stdout.trim() === "" ? undefined : parseJson("d1 execute", out);
     const error = (body as { error?: { text?: string } } | undefined)?.error;
