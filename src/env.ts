@@ -50,6 +50,8 @@ export interface Variables {
   credential?: Credential;
   /** For the provisioning log: the tenant a token-endpoint request was for, when the host names none. */
   logTenant?: string;
+  /** For the provisioning log: this request's row id and start; `journaled` when its writes' rows are journaled by the writer. */
+  logged?: { id: string; time: string; started: number; journaled: boolean };
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };

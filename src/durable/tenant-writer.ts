@@ -13,6 +13,8 @@ import { tooManyRequests } from "../ratelimit/tenant.ts";
 import { lastSeq } from "../events/read.ts";
 import { commitWaiters } from "./commit-waiters.ts";
 import { webhookAlarm } from "./webhook-alarm.ts";
+import { requestJournal } from "./request-journal.ts";
+import type { WriteLog } from "../requests/record.ts";
 import { logStorageFailure } from "../lib/error-report.ts";
 import { capture, type WriteResult } from "./result.ts";
 
@@ -32,11 +34,13 @@ export class TenantWriter extends DurableObject<Env> {
   private readonly recentUsers = recentWrites();
   private readonly commits = commitWaiters();
   private readonly webhooks: ReturnType<typeof webhookAlarm>;
+  private readonly journal: ReturnType<typeof requestJournal>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = database(env.DB);
     this.webhooks = webhookAlarm(ctx.storage, this.db);
+    this.journal = requestJournal(ctx.storage, this.db);
   }
 
   private serial<T>(
@@ -45,7 +49,9 @@ export class TenantWriter extends DurableObject<Env> {
     policy: WritePolicy,
     work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>,
     hashedPasswords: readonly string[] = [],
+    log?: { entry: WriteLog; resourceId?: string },
   ) {
+    const received = Date.now();
     const domain = domains[type];
     if (!domain) throw new Error(`unknown resource type ${type}`);
     const { decision, bucket } = take(this.bucket, policy.rate, Date.now());
@@ -66,6 +72,8 @@ export class TenantWriter extends DurableObject<Env> {
     run.then(
       (result) => {
         if (!result.ok) return;
+        // Before the answer is released (output gate): the log row outlives the Worker's buffer.
+        if (log) this.journal.append(log.entry, received, log.resourceId ?? (result.value as { id?: string } | undefined)?.id ?? null);
         this.commits.notify();
         // Delivery runs in the alarm, never in the write: arming it touches only the object's storage.
         // Not armed (storage failed): the next write or the cron arms it.
@@ -78,20 +86,39 @@ export class TenantWriter extends DurableObject<Env> {
   }
 
   // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
-  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[]) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes);
+  // `log`: the request's provisioning-log row, journaled if the write succeeds (durable/request-journal.ts).
+  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[], log?: WriteLog) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes, log && { entry: log });
   }
 
-  replace(tenant: string, type: TypeId, policy: WritePolicy, id: string, data: ScimData, ifMatch?: string, hashes?: string[]) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes);
+  replace(
+    tenant: string,
+    type: TypeId,
+    policy: WritePolicy,
+    id: string,
+    data: ScimData,
+    ifMatch?: string,
+    hashes?: string[],
+    log?: WriteLog,
+  ) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log && { entry: log, resourceId: id });
   }
 
-  patch(tenant: string, type: TypeId, policy: WritePolicy, id: string, ops: PatchOp[], ifMatch?: string, hashes?: string[]) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes);
+  patch(
+    tenant: string,
+    type: TypeId,
+    policy: WritePolicy,
+    id: string,
+    ops: PatchOp[],
+    ifMatch?: string,
+    hashes?: string[],
+    log?: WriteLog,
+  ) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log && { entry: log, resourceId: id });
   }
 
-  remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch));
+  remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string, log?: WriteLog) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch), [], log && { entry: log, resourceId: id });
   }
 
   /** The feed's long poll: resolves once a write commits after `afterSeq`, or after `ms`. Reads only the counter. */
@@ -104,7 +131,8 @@ export class TenantWriter extends DurableObject<Env> {
     return this.webhooks.kick(tenant);
   }
 
-  override alarm() {
+  override async alarm() {
+    await this.journal.copy();
     return this.webhooks.run();
   }
 }

@@ -17,6 +17,16 @@ import type { StoredRequest } from "./logged.ts";
 /** A row to write: the stored columns, and the tenant it belongs to. */
 export type LogRow = StoredRequest & { tenant: string };
 
+/**
+ * What the tenant's writer needs to journal a write's row if the write succeeds (durable/request-journal.ts):
+ * the row as the Worker will write it, but for the resource id and the duration, which only the
+ * writer's outcome gives; `elapsedMs` is the Worker's time before the call.
+ */
+export interface WriteLog {
+  row: Omit<LogRow, "resourceId" | "durationMs">;
+  elapsedMs: number;
+}
+
 const FLUSH_MS = 200;
 const FLUSH_ROWS = 100;
 
