@@ -122,7 +122,8 @@ export async function rotateWebhookSecret(req: WebhookRequest, id: string) {
 /** Active again, from its first undelivered event (enable) or from `fromSeq` (redeliver). */
 export async function restartWebhook(req: WebhookRequest, id: string, fromSeq?: number) {
   await found(req, id);
-  const [row] = await restartEndpoint(database(req.env.DB), req.tenant, id, fromSeq === undefined ? undefined : fromSeq - 1);
+  const at = new Date().toISOString();
+  const [, [row]] = await restartEndpoint(database(req.env.DB), req.tenant, id, at, fromSeq === undefined ? undefined : fromSeq - 1);
   if (!row) throw noSuchWebhook(id);
   await kick(req);
   return endpointView(row, new Date());

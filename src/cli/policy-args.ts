@@ -3,6 +3,7 @@
 
 import { type AttributeDef, attribute as defineAttribute } from "../scim/schema/attribute.ts";
 import type { Target } from "./args.ts";
+import { captureWindowMs } from "../requests/capture.ts";
 import { usageError } from "./errors.ts";
 
 /** The options only these commands take; args.ts adds them to its parser. */
@@ -138,16 +139,10 @@ function parseResource(value: string | undefined, urn: string): "User" | "Group"
   throw usageError("--resource must be User or Group");
 }
 
-const CAPTURE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-/** Body capture stops by itself after at most this long: bodies are the most sensitive thing the log holds. */
-export const MAX_CAPTURE_MS = 7 * CAPTURE_UNITS.d;
-
 /** "30m", "24h", "7d" (at most 7 days), or "off". */
 function parseCaptureWindow(value: string): number | null {
-  if (value === "off") return null;
-  const match = /^([1-9]\d{0,5})([mhd])$/.exec(value);
-  const ms = match ? Number(match[1]) * CAPTURE_UNITS[match[2]] : Number.NaN;
-  if (!(ms <= MAX_CAPTURE_MS)) throw usageError("--capture-bodies must be a time such as 30m, 24h or 7d (at most 7 days), or off");
+  const ms = captureWindowMs(value);
+  if (ms === undefined) throw usageError("--capture-bodies must be a time such as 30m, 24h or 7d (at most 7 days), or off");
   return ms;
 }
 

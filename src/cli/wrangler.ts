@@ -4,6 +4,9 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import type { Target } from "./args.ts";
@@ -92,6 +95,12 @@ export interface Store {
   query<Row>(sql: string): Promise<Row[]>;
   /** Runs statements as one D1 batch in one wrangler call (atomic locally) and returns each one's rows. */
   batch(statements: string[]): Promise<unknown[][]>;
+  /**
+   * Runs statements that carry a secret, from a file only this user can read (removed after), as a
+   * command line is visible to every process on the machine. Returns no rows: with --remote,
+   * wrangler sends a file through D1's import, which reports counts only.
+   */
+  runSecret(statements: string[]): Promise<void>;
   kvPut(key: string, value: string, metadata: unknown): Promise<void>;
   kvDelete(key: string): Promise<void>;
   kvList(prefix: string): Promise<KvKey[]>;
@@ -100,15 +109,23 @@ export interface Store {
 export function wranglerStore(target: Target): Store {
   const flags = targetFlags(target);
 
-  async function batch(statements: string[]): Promise<unknown[][]> {
-    // wrangler splits --command on the semicolons and runs the parts as one D1 batch.
-    const out = await runWrangler(["d1", "execute", "DB", ...flags, "--json", "--command", statements.join(";\n")]);
+  /** wrangler's results of `d1 execute --json`, one per statement it reported. */
+  async function execute(input: string[]): Promise<{ results: unknown[] }[]> {
+    const out = await runWrangler(["d1", "execute", "DB", ...flags, "--json", ...input]);
     // With --json, wrangler reports SQL errors as {"error":{"text"}} on stdout and exits 1.
     const body = out.stdout.trim() === "" ? undefined : parseJson("d1 execute", out);
     const error = (body as { error?: { text?: string } } | undefined)?.error;
     if (error) throw new CliError(`D1 query failed: ${error.text ?? JSON.stringify(error)}`);
-    if (out.code !== 0 || !Array.isArray(body) || body.length !== statements.length) throw describeFailure("d1 execute", out);
-    return (body as { results: unknown[] }[]).map((result) => result.results);
+    if (out.code !== 0 || !Array.isArray(body)) throw describeFailure("d1 execute", out);
+    return body;
+  }
+
+  async function batch(statements: string[]): Promise<unknown[][]> {
+    // wrangler splits --command on the semicolons and runs the parts as one D1 batch.
+    const body = await execute(["--command", statements.join(";\n")]);
+    if (body.length !== statements.length)
+      throw new CliError(`d1 execute answered ${body.length} results for ${statements.length} statements`);
+    return body.map((result) => result.results);
   }
 
   return {
@@ -124,6 +141,18 @@ export function wranglerStore(target: Target): Store {
     },
 
     batch,
+
+    async runSecret(statements) {
+      // mkdtemp makes the directory 0700; the file is 0600 as well.
+      const dir = await mkdtemp(join(tmpdir(), "scim-edge-sql-"));
+      try {
+        const file = join(dir, "statements.sql");
+        await writeFile(file, `${statements.join(";\n")};\n`, { mode: 0o600 });
+        await execute(["--file", file]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
 
     async kvPut(key, value, metadata) {
       await run(`writing KV key ${key}`, [

@@ -1,5 +1,5 @@
 import { database } from "../db/client.ts";
-import { revokeClientSecret, swapTokenHash, tokenHashOf } from "../db/console.ts";
+import { revokeClientSecret, setCaptureBodiesUntil, swapTokenHash, tokenHashOf } from "../db/console.ts";
 import type { Env } from "../env.ts";
 import { generateToken, sha256Hex } from "../lib/crypto.ts";
 import { type TokenRecord, tokenKey } from "../lib/token-store.ts";
@@ -18,10 +18,21 @@ export function recordAction(operator: Operator, tenant: string, action: string,
  * (src/cli/commands.ts rotateToken): the old KV key goes before the row forgets it and the new one
  * comes after the row records it, so a failure half-way leaves no live token the tenant row cannot name.
  */
-export async function rotateSecretToken(env: Env, tenant: string, now: Date): Promise<string> {
+export async function rotateSecretToken(
+  env: Env,
+  tenant: string,
+  now: Date,
+  confirms: (oldHash: string | null) => Promise<boolean>,
+): Promise<string> {
   const db = database(env.DB);
   const old = await tokenHashOf(db, tenant);
   if (old === undefined) throw noSuchTenant(tenant);
+  if (!(await confirms(old))) {
+    throw new ConsoleError(
+      409,
+      "the Secret Token was already rotated since this page was shown: open the rotate page again to rotate once more",
+    );
+  }
   const token = generateToken();
   const hash = await sha256Hex(token);
   if (old !== null) await env.TOKENS.delete(tokenKey(old));
@@ -38,4 +49,9 @@ export async function revokeSecret(env: Env, tenant: string, clientId: string, s
   if (!(await revokeClientSecret(database(env.DB), tenant, clientId, secretId, now.toISOString()))) {
     throw new ConsoleError(404, `no live secret ${secretId} of client ${clientId}`);
   }
+}
+
+/** Failed requests' bodies are captured until `until` (null: off now). */
+export async function setBodyCapture(env: Env, tenant: string, until: string | null, now: Date) {
+  if (!(await setCaptureBodiesUntil(database(env.DB), tenant, until, now.toISOString()))) throw noSuchTenant(tenant);
 }

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { database } from "../db/client.ts";
-import { resourceEvents, tenantOverviews } from "../db/console.ts";
+import { resourceEvents, tenantExists, tenantOverviews, tokenHashOf } from "../db/console.ts";
 import { authStateRows } from "../db/oauth.ts";
 import { findUser } from "../db/users.ts";
 import { lastSeq, readEvents } from "../events/read.ts";
@@ -9,20 +9,22 @@ import { ALL_TENANTS } from "../lib/admin-keys.ts";
 import { logInternalError, logStorageFailure } from "../lib/error-report.ts";
 import { isStorageFailure } from "../lib/storage-failure.ts";
 import { tenantFromHost } from "../middleware/tenant-host.ts";
+import { captureWindowMs } from "../requests/capture.ts";
+import { failureGroups, hourlyCounts, listRequests, resourceRequests, tenantHealth, tenantsActivity } from "../requests/read.ts";
 import { usersAsScim } from "../routes/render.ts";
 import { groupStore } from "../routes/groups.ts";
 import { userStore } from "../routes/users.ts";
 import { loadTenantConfig } from "../tenancy/config.ts";
 import { tenantResourceTypes } from "../tenancy/resource-types.ts";
 import { accessEnabled } from "./access.ts";
-import { recordAction, revokeSecret, rotateSecretToken } from "./actions.ts";
-import { assertCsrf, assertSameOrigin, csrfToken } from "./csrf.ts";
+import { recordAction, revokeSecret, rotateSecretToken, setBodyCapture } from "./actions.ts";
+import { actionNonce, assertCsrf, assertSameOrigin, csrfToken, sameToken } from "./csrf.ts";
 import { ConsoleError, noSuchTenant } from "./errors.ts";
 import type { ConsoleEnv } from "./operator.ts";
 import { requestQueryOf } from "./request-query.ts";
 import { searchResources } from "./search.ts";
 import { adminKeyOperator, endSession, signedIn, startSession } from "./session.ts";
-import { CAPTURE_PERIODS, CaptureBodiesPage, ConfirmPage, DonePage } from "./views/actions.tsx";
+import { CaptureBodiesPage, ConfirmPage, DonePage } from "./views/actions.tsx";
 import { EventsPage } from "./views/events.tsx";
 import { LogPage } from "./views/log.tsx";
 import { ResourcesPage } from "./views/resources.tsx";
@@ -35,6 +37,11 @@ import { UserPage } from "./views/user.tsx";
 // pages that work without JavaScript. Handlers parse, make one domain call and render.
 
 const EVENTS_SHOWN = 50;
+const REQUESTS_SHOWN = 50;
+const HOURS_CHARTED = 7 * 24;
+const WEEK_MS = 7 * 24 * 3_600_000;
+/** Forms hold a CSRF token, a confirm flag and a few ids: anything bigger is not from our pages. */
+const FORM_MAX_BYTES = 8 * 1024;
 
 const typesOf = async (c: Context<ConsoleEnv>, tenant: string) => {
   const config = await loadTenantConfig(database(c.env.DB), tenant);
@@ -47,12 +54,18 @@ const tenantScimBase = (c: Context<ConsoleEnv>) => {
   return `${url.protocol}//${c.var.tenant}.${c.env.BASE_DOMAIN}${url.port ? `:${url.port}` : ""}/scim/v2`;
 };
 
+/**
+ * The posted form's fields. Our forms are url-encoded only: other encodings (multipart, whose parser
+ * throws on a malformed body) are refused before they are read, as are bodies larger than any form.
+ */
 const formOf = async (c: Context<ConsoleEnv>) => {
-  const body = await c.req.parseBody();
-  return (name: string) => {
-    const value = body[name];
-    return typeof value === "string" ? value : "";
-  };
+  const type = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") throw new ConsoleError(415, "forms must be sent as application/x-www-form-urlencoded");
+  if (Number(c.req.header("Content-Length") ?? 0) > FORM_MAX_BYTES) throw new ConsoleError(413, "this form is too large");
+  const text = await c.req.text();
+  if (new TextEncoder().encode(text).byteLength > FORM_MAX_BYTES) throw new ConsoleError(413, "this form is too large");
+  const body = new URLSearchParams(text);
+  return (name: string) => body.get(name) ?? "";
 };
 
 /** Every action's second step: without the confirm step's field, nothing happens. */
@@ -79,6 +92,8 @@ function signedInPages() {
     const tenant = c.req.param("tenant") ?? "";
     const scope = c.var.operator.scope;
     if (scope !== ALL_TENANTS && scope !== tenant) throw noSuchTenant(tenant);
+    // One round trip more per tenant page, so that a page of a tenant that does not exist is a 404, not an empty 200.
+    if (!(await tenantExists(database(c.env.DB), tenant))) throw noSuchTenant(tenant);
     c.set("tenant", tenant);
     await next();
   });
@@ -88,21 +103,42 @@ function signedInPages() {
     return c.redirect("/console/sign-in", 303);
   });
 
-  pages.get("/tenants", async (c) =>
-    c.html(<TenantsPage chrome={c.var.chrome} tenants={await tenantOverviews(database(c.env.DB), c.var.operator.scope)} />),
-  );
+  pages.get("/tenants", async (c) => {
+    const db = database(c.env.DB);
+    const scope = c.var.operator.scope;
+    const [tenants, activity] = await Promise.all([tenantOverviews(db, scope), tenantsActivity(db, scope, new Date())]);
+    return c.html(<TenantsPage chrome={c.var.chrome} tenants={tenants} activity={activity} />);
+  });
 
   pages.get("/tenants/:tenant", async (c) => {
     const db = database(c.env.DB);
     const [overview] = await tenantOverviews(db, c.var.operator.scope, c.var.tenant);
     if (!overview) throw noSuchTenant(c.var.tenant);
-    const [config, auth] = await Promise.all([loadTenantConfig(db, c.var.tenant), authStateRows(db, c.var.tenant)]);
-    return c.html(<TenantOverviewPage chrome={c.var.chrome} tenant={overview} config={config} auth={auth} />);
+    const now = new Date();
+    const [config, auth, health, hours, failures] = await Promise.all([
+      loadTenantConfig(db, c.var.tenant),
+      authStateRows(db, c.var.tenant),
+      tenantHealth(db, c.var.tenant, now),
+      hourlyCounts(db, c.var.tenant, now, HOURS_CHARTED),
+      failureGroups(db, c.var.tenant, new Date(now.getTime() - WEEK_MS)),
+    ]);
+    return c.html(
+      <TenantOverviewPage
+        chrome={c.var.chrome}
+        tenant={overview}
+        config={config}
+        auth={auth}
+        log={{ health, hours, failures }}
+        now={now}
+      />,
+    );
   });
 
-  pages.get("/tenants/:tenant/log", (c) =>
-    c.html(<LogPage chrome={c.var.chrome} tenant={c.var.tenant} query={requestQueryOf((name) => c.req.query(name))} />),
-  );
+  pages.get("/tenants/:tenant/log", async (c) => {
+    const query = requestQueryOf((name) => c.req.query(name));
+    const page = await listRequests(database(c.env.DB), c.var.tenant, query);
+    return c.html(<LogPage chrome={c.var.chrome} tenant={c.var.tenant} query={query} page={page} />);
+  });
 
   for (const [kind, store] of [
     ["users", userStore],
@@ -122,14 +158,15 @@ function signedInPages() {
   pages.get("/tenants/:tenant/users/:id", async (c) => {
     const db = database(c.env.DB);
     const id = c.req.param("id");
-    const [{ types }, user, events] = await Promise.all([
+    const [{ types }, user, events, requests] = await Promise.all([
       typesOf(c, c.var.tenant),
       findUser(db, c.var.tenant, id),
       resourceEvents(db, c.var.tenant, "User", id, EVENTS_SHOWN),
+      resourceRequests(db, c.var.tenant, id, REQUESTS_SHOWN),
     ]);
     if (!user) throw new ConsoleError(404, `no user ${id} in tenant ${c.var.tenant}`);
     const [body] = usersAsScim([user], types.User, tenantScimBase(c), {});
-    return c.html(<UserPage chrome={c.var.chrome} tenant={c.var.tenant} user={body.resource} events={events} />);
+    return c.html(<UserPage chrome={c.var.chrome} tenant={c.var.tenant} user={body.resource} events={events} requests={requests} />);
   });
 
   pages.get("/tenants/:tenant/events", async (c) => {
@@ -147,13 +184,18 @@ function signedInPages() {
     );
   });
 
-  pages.get("/tenants/:tenant/actions/rotate-token", (c) =>
+  // The confirm form carries a nonce bound to the token it replaces: refreshing the result page
+  // re-POSTs it, and once the token has changed it no longer matches (409), so one confirm rotates once.
+  const rotateNonce = (c: Context<ConsoleEnv>, oldHash: string | null) =>
+    actionNonce(c.env.ACCESS_TOKEN_SECRET, c.var.operator.sessionId, `rotate-token:${c.var.tenant}:${oldHash ?? "none"}`);
+  pages.get("/tenants/:tenant/actions/rotate-token", async (c) =>
     c.html(
       <ConfirmPage
         chrome={c.var.chrome}
         tenant={c.var.tenant}
         title="Rotate the Secret Token"
         action="rotate-token"
+        fields={{ nonce: await rotateNonce(c, (await tokenHashOf(database(c.env.DB), c.var.tenant)) ?? null) }}
         button="Rotate the token"
       >
         <p>
@@ -164,8 +206,10 @@ function signedInPages() {
     ),
   );
   pages.post("/tenants/:tenant/actions/rotate-token", async (c) => {
-    await confirmed(c);
-    const token = await rotateSecretToken(c.env, c.var.tenant, new Date());
+    const field = await confirmed(c);
+    const token = await rotateSecretToken(c.env, c.var.tenant, new Date(), async (old) =>
+      sameToken(await rotateNonce(c, old), field("nonce")),
+    );
     recordAction(c.var.operator, c.var.tenant, "rotate_token");
     c.header("Cache-Control", "no-store");
     return c.html(
@@ -197,8 +241,8 @@ function signedInPages() {
         button="Revoke the secret"
       >
         <p>
-          Secret <span class="mono">{secret}</span> of client <span class="mono">{client}</span> stops working. Access tokens already issued
-          with it stay valid until they expire.
+          Secret <span class="mono">{secret}</span> of client <span class="mono">{client}</span> stops working, and so do the access tokens
+          already issued with it: the tenant's auth state refuses them within {c.env.TOKEN_CACHE_SECONDS} s.
         </p>
       </ConfirmPage>,
     );
@@ -216,14 +260,25 @@ function signedInPages() {
     );
   });
 
-  pages.get("/tenants/:tenant/actions/capture-bodies", (c) => c.html(<CaptureBodiesPage chrome={c.var.chrome} tenant={c.var.tenant} />));
+  pages.get("/tenants/:tenant/actions/capture-bodies", async (c) => {
+    const [overview] = await tenantOverviews(database(c.env.DB), c.var.operator.scope, c.var.tenant);
+    return c.html(
+      <CaptureBodiesPage chrome={c.var.chrome} tenant={c.var.tenant} until={overview?.captureBodiesUntil ?? null} now={new Date()} />,
+    );
+  });
   pages.post("/tenants/:tenant/actions/capture-bodies", async (c) => {
     const field = await confirmed(c);
-    const period = CAPTURE_PERIODS.find(({ value }) => value === field("for"));
-    if (!period) throw new ConsoleError(400, "choose how long to capture bodies for");
-    const until = period.ms === null ? null : new Date(Date.now() + period.ms).toISOString();
-    recordAction(c.var.operator, c.var.tenant, "capture_bodies", { until, applied: false });
-    throw new ConsoleError(501, "body capture needs the provisioning log, which this deployment does not have yet");
+    const ms = captureWindowMs(field("for"));
+    if (ms === undefined) throw new ConsoleError(400, "choose how long to capture bodies for: 30m, 24h, 7d or off");
+    const now = new Date();
+    const until = ms === null ? null : new Date(now.getTime() + ms).toISOString();
+    await setBodyCapture(c.env, c.var.tenant, until, now);
+    recordAction(c.var.operator, c.var.tenant, "capture_bodies", { until });
+    return c.html(
+      <DonePage chrome={c.var.chrome} tenant={c.var.tenant} title="Body capture">
+        <p>{until === null ? "Body capture is off." : `Failed requests' bodies are captured until ${until}.`}</p>
+      </DonePage>,
+    );
   });
 
   return pages;

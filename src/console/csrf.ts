@@ -29,8 +29,23 @@ function secretOf(secret: string | undefined): string {
   return secret;
 }
 
-export async function csrfToken(secret: string | undefined, sessionId: string): Promise<string> {
-  return base64url(await crypto.subtle.sign("HMAC", await hmacKey(secretOf(secret)), encoder.encode(`console-csrf:${sessionId}`)));
+const mac = async (secret: string | undefined, message: string) =>
+  base64url(await crypto.subtle.sign("HMAC", await hmacKey(secretOf(secret)), encoder.encode(message)));
+
+export const csrfToken = (secret: string | undefined, sessionId: string) => mac(secret, `console-csrf:${sessionId}`);
+
+/**
+ * A confirm form's one-use token: an HMAC of the session and the state the action changes (such as
+ * the current token's hash). Once the action has run the state differs, so a re-POST (a refreshed
+ * result page) no longer matches.
+ */
+export const actionNonce = (secret: string | undefined, sessionId: string, state: string) =>
+  mac(secret, `console-action:${sessionId}:${state}`);
+
+export function sameToken(expected: string, sent: unknown): boolean {
+  const a = encoder.encode(expected);
+  const b = encoder.encode(typeof sent === "string" ? sent : "");
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }
 
 /** The request came from a page of this origin: browsers send Origin on every POST. */
@@ -41,9 +56,6 @@ export function assertSameOrigin(c: Context) {
 /** Refuses a POST without this session's token (or from another origin). */
 export async function assertCsrf(c: Context, secret: string | undefined, sessionId: string, sent: unknown) {
   assertSameOrigin(c);
-  const expected = await csrfToken(secret, sessionId);
-  const a = encoder.encode(expected);
-  const b = encoder.encode(typeof sent === "string" ? sent : "");
-  if (a.byteLength !== b.byteLength || !crypto.subtle.timingSafeEqual(a, b))
+  if (!sameToken(await csrfToken(secret, sessionId), sent))
     throw new ConsoleError(403, "the form's security token is missing or stale: reload the page and try again");
 }

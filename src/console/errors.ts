@@ -1,7 +1,7 @@
 // The console's one error type: thrown anywhere in src/console, rendered as a page by its onError.
 
 export class ConsoleError extends Error {
-  readonly status: 400 | 401 | 403 | 404 | 409 | 501 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
 
   constructor(status: ConsoleError["status"], message: string) {
     super(message);

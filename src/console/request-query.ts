@@ -1,4 +1,4 @@
-import type { RequestQuery } from "./components/log-data.ts";
+import type { RequestQuery } from "../requests/read.ts";
 import { ConsoleError } from "./errors.ts";
 
 // The log page's filter form, checked before it reaches the log's query.

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { type FeedEvent, toEvent } from "../events/json.ts";
 import { ALL_TENANTS } from "../lib/admin-keys.ts";
 import type { Database } from "./client.ts";
-import { adminKeys, events, oauthClientSecrets, tenants } from "./schema.ts";
+import { adminKeys, events, oauthClientSecrets, tenantSettings, tenants } from "./schema.ts";
 
 // The operator console's reads and writes (src/console), each scoped by tenant.
 
@@ -25,6 +25,10 @@ export interface TenantOverview {
   oauthSecrets: number;
   federation: boolean;
   entraToken: boolean;
+  /** Failed requests' bodies are captured until then; null (or past): off. */
+  captureBodiesUntil: string | null;
+  /** Days its provisioning log is kept; null: the deployment's REQUEST_LOG_RETENTION_DAYS. */
+  requestLogRetentionDays: number | null;
 }
 
 // Correlated subqueries spelled out: drizzle renders a column inside a single-table select's fields
@@ -50,10 +54,47 @@ export function tenantOverviews(db: Database, scope: string, only?: string): Pro
       createdAt: tenants.createdAt,
       secretToken: sql<boolean>`${tenants.tokenHash} IS NOT NULL`.mapWith(Boolean),
       ...perTenant,
+      captureBodiesUntil: tenantSettings.captureBodiesUntil,
+      requestLogRetentionDays: tenantSettings.requestLogRetentionDays,
     })
     .from(tenants)
+    .leftJoin(tenantSettings, eq(tenantSettings.tenantId, tenants.id))
     .where(and(scope === ALL_TENANTS ? undefined : eq(tenants.id, scope), only === undefined ? undefined : eq(tenants.id, only)))
     .orderBy(tenants.id);
+}
+
+export async function tenantExists(db: Database, tenant: string): Promise<boolean> {
+  const [row] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant));
+  return row !== undefined;
+}
+
+/**
+ * Sets until when failed requests' bodies are captured (null: off), as the CLI's `settings set
+ * --capture-bodies` does (src/cli/policy-sql.ts): a tenant's first settings row starts from the
+ * defaults. False when there is no such tenant.
+ */
+export async function setCaptureBodiesUntil(db: Database, tenant: string, until: string | null, now: string): Promise<boolean> {
+  const rows = await db
+    .insert(tenantSettings)
+    .select(
+      db
+        .select({
+          tenantId: tenants.id,
+          allowedDomains: sql`'[]'`.as("allowed_domains"),
+          deleteMode: sql`'hard'`.as("delete_mode"),
+          groupsEnabled: sql`1`.as("groups_enabled"),
+          rateLimitPerSecond: sql`NULL`.as("rate_limit_per_second"),
+          eventRetentionDays: sql`NULL`.as("event_retention_days"),
+          requestLogRetentionDays: sql`NULL`.as("request_log_retention_days"),
+          captureBodiesUntil: sql`${until}`.as("capture_bodies_until"),
+          updatedAt: sql`${now}`.as("updated_at"),
+        })
+        .from(tenants)
+        .where(eq(tenants.id, tenant)),
+    )
+    .onConflictDoUpdate({ target: tenantSettings.tenantId, set: { captureBodiesUntil: until, updatedAt: now } })
+    .returning({ tenantId: tenantSettings.tenantId });
+  return rows.length === 1;
 }
 
 /** The tenant's tracked Secret Token hash: undefined for no such tenant, null for no token. */

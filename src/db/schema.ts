@@ -290,7 +290,7 @@ export const webhookDeliveries = sqliteTable(
     // Ascending per endpoint: the delivery log's keyset cursor.
     attempt: integer("attempt").notNull(),
     seq: integer("seq").notNull(),
-    // null for a gap entry (events pruned before delivery).
+    // null for an entry about the endpoint rather than an event: a retention gap, a resume, a refused URL.
     eventId: text("event_id"),
     time: text("time").notNull(),
     statusCode: integer("status_code"),
@@ -328,5 +328,10 @@ export const requestLog = sqliteTable(
     requestBody: text("request_body"),
     responseBody: text("response_body"),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("request_log_tenant_status").on(t.tenantId, t.status, t.id)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("request_log_tenant_status").on(t.tenantId, t.status, t.id),
+    // A user's page lists the requests that touched it, newest first.
+    index("request_log_tenant_resource").on(t.tenantId, t.resourceId, t.id),
+  ],
 );

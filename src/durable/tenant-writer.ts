@@ -39,7 +39,7 @@ export class TenantWriter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = database(env.DB);
-    this.webhooks = webhookAlarm(ctx.storage, this.db);
+    this.webhooks = webhookAlarm(ctx.storage, this.db, env.WEBHOOK_ALLOW_LOCAL_HTTP === "true");
     this.journal = requestJournal(ctx.storage, this.db);
   }
 

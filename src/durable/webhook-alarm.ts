@@ -8,7 +8,8 @@ import { deliverDue } from "../webhooks/deliver.ts";
 // An alarm has no arguments: the object keeps the tenant it serves beside it.
 const TENANT_KEY = "webhooks:tenant";
 
-export function webhookAlarm(storage: DurableObjectStorage, db: Database) {
+/** `allowLocalHttp`: WEBHOOK_ALLOW_LOCAL_HTTP, for the URL policy each delivery applies again. */
+export function webhookAlarm(storage: DurableObjectStorage, db: Database, allowLocalHttp: boolean) {
   let tenantKnown: string | undefined;
   let passes: Promise<unknown> = Promise.resolve();
 
@@ -48,7 +49,7 @@ export function webhookAlarm(storage: DurableObjectStorage, db: Database) {
         tenantKnown ??= await storage.get<string>(TENANT_KEY);
         if (tenantKnown === undefined) return;
         // fetch is looked up per call: the Worker's global, which tests stub.
-        const next = await deliverDue(db, tenantKnown, { now: Date.now, fetch: (input, init) => fetch(input, init) });
+        const next = await deliverDue(db, tenantKnown, { now: Date.now, fetch: (input, init) => fetch(input, init), allowLocalHttp });
         if (next !== null) await armAt(next);
       });
       passes = run.catch(() => undefined);

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { requestLog } from "../db/schema.ts";
+import { requestLog, tenants } from "../db/schema.ts";
+import { ALL_TENANTS } from "../lib/admin-keys.ts";
 import { type LoggedRequest, toLogged } from "./logged.ts";
 import { verdictOf } from "./verdict.ts";
 
@@ -81,6 +82,20 @@ export async function listRequests(
     .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);
   return { requests: page.map(toLogged), nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** The statement of resourceRequests, apart so its plan can be checked: the (tenant_id, resource_id, id) index, no sort. */
+export const resourceRequestsQuery = (db: Database, tenant: string, resourceId: string, limit: number) =>
+  db
+    .select()
+    .from(requestLog)
+    .where(and(eq(requestLog.tenantId, tenant), eq(requestLog.resourceId, resourceId)))
+    .orderBy(desc(requestLog.id))
+    .limit(limit);
+
+/** The requests that touched one resource, newest first: what Entra sent for it and what it got back. */
+export async function resourceRequests(db: Database, tenant: string, resourceId: string, limit: number): Promise<LoggedRequest[]> {
+  return (await resourceRequestsQuery(db, tenant, resourceId, limit)).map(toLogged);
 }
 
 /** The value below which `share` of the durations fall, from (duration, count) pairs sorted by duration. */
@@ -172,6 +187,63 @@ export async function tenantHealth(db: Database, tenant: string, now: Date): Pro
   const last7d = toWindow([w1, w2, w3, w4] as WindowResults);
   const { verdict, summary } = verdictOf({ last24h, last7d, unauthorizedSince: runRows[0]?.since ?? null, now });
   return { verdict, summary, last24h, last7d };
+}
+
+/** A tenant's last 24 h as the tenants list shows it, with the verdict. */
+export interface TenantActivity {
+  verdict: Verdict;
+  summary: string;
+  requests: number;
+  failureRatio: number;
+  lastRequestAt: string | null;
+}
+
+const counts = (requests: number, failures: number) => ({ requests, failures, failureRatio: requests === 0 ? 0 : failures / requests });
+
+/**
+ * Every tenant of `scope` (ALL_TENANTS or one tenant) in one statement: counts over 24 h and 7 days
+ * and the run of 401s the verdict needs. A batch of each tenant's health statements would grow with
+ * the tenants, and D1 counts every statement of a batch against a Worker invocation's query limit.
+ * The join seeks each tenant's 7 days on the primary key; a tenant without any still has its row.
+ */
+export function tenantsActivityQuery(db: Database, scope: string, now: Date) {
+  const dayAgo = new Date(now.getTime() - 24 * HOUR_MS).toISOString();
+  const weekAgo = new Date(now.getTime() - 7 * 24 * HOUR_MS).toISOString();
+  const inDay = sql`${requestLog.id} >= ${dayAgo}`;
+  // Correlated on the outer row's tenant; the inner tables are aliased so the outer name stays the outer row.
+  const unauthorizedSince = sql<string | null>`(SELECT min(r.time) FROM request_log r WHERE r.tenant_id = ${requestLog.tenantId}
+    AND r.status = 401 AND r.id > coalesce((SELECT max(o.id) FROM request_log o WHERE o.tenant_id = ${requestLog.tenantId} AND o.status <> 401), ''))`;
+  return db
+    .select({
+      tenant: tenants.id,
+      requests24h: sql<number>`coalesce(sum(${inDay}), 0)`,
+      failures24h: sql<number>`coalesce(sum(${inDay} AND ${requestLog.status} >= ${FAILED}), 0)`,
+      last24h: sql<string | null>`max(CASE WHEN ${inDay} THEN ${requestLog.time} END)`,
+      requests7d: sql<number>`count(${requestLog.id})`,
+      failures7d: sql<number>`coalesce(sum(${requestLog.status} >= ${FAILED}), 0)`,
+      unauthorizedSince,
+    })
+    .from(tenants)
+    .leftJoin(requestLog, and(eq(requestLog.tenantId, tenants.id), gte(requestLog.id, weekAgo)))
+    .where(scope === ALL_TENANTS ? undefined : eq(tenants.id, scope))
+    .groupBy(tenants.id);
+}
+
+/** By tenant id, every tenant of `scope`. */
+export async function tenantsActivity(db: Database, scope: string, now: Date): Promise<Map<string, TenantActivity>> {
+  const rows = await tenantsActivityQuery(db, scope, now);
+  return new Map(
+    rows.map((r) => {
+      const last24h = counts(r.requests24h, r.failures24h);
+      const { verdict, summary } = verdictOf({
+        last24h,
+        last7d: counts(r.requests7d, r.failures7d),
+        unauthorizedSince: r.unauthorizedSince,
+        now,
+      });
+      return [r.tenant, { verdict, summary, requests: last24h.requests, failureRatio: last24h.failureRatio, lastRequestAt: r.last24h }];
+    }),
+  );
 }
 
 const hourOf = (ms: number) => new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();

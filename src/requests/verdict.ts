@@ -15,9 +15,12 @@ export const AT_RISK_RATIO = 0.2;
 /** A run of only 401s this long means Entra cannot authenticate and has most likely given up. */
 export const UNAUTHORIZED_RUN_MS = 2 * 3_600_000;
 
+/** What the verdict reads of a window: its counts. */
+export type WindowCounts = Pick<HealthWindow, "requests" | "failures" | "failureRatio">;
+
 export interface VerdictInput {
-  last24h: HealthWindow;
-  last7d: HealthWindow;
+  last24h: WindowCounts;
+  last7d: WindowCounts;
   /** Time of the oldest 401 in the unbroken run of 401s that ends with the latest request; null when the latest request was no 401. */
   unauthorizedSince: string | null;
   now: Date;

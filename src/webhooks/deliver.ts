@@ -3,6 +3,7 @@ import { type EventType, type FeedEvent, toEvent } from "../events/json.ts";
 import { eventRows, lastSeqRow, oldestRetainedSeq } from "../events/read.ts";
 import { retryDelay } from "./schedule.ts";
 import { signatureHeader } from "./signature.ts";
+import { checkWebhookUrl } from "./url-policy.ts";
 import { advance, dueEndpoints, type EndpointRow, logDelivery, type NewDelivery, nextRetryAt } from "./store.ts";
 
 // One delivery pass over a tenant's endpoints (README: Webhooks), run by the tenant's Durable
@@ -19,6 +20,8 @@ export interface DeliveryOptions {
   budgetMs?: number;
   /** Events one endpoint may get in one pass. */
   maxEvents?: number;
+  /** WEBHOOK_ALLOW_LOCAL_HTTP, as the URL policy takes it. */
+  allowLocalHttp?: boolean;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -37,7 +40,10 @@ interface Attempt {
   durationMs: number;
 }
 
-/** At most MAX_RESPONSE_BYTES of the body: the rest is never read. */
+/**
+ * At most MAX_RESPONSE_BYTES of the body, counted as the stored string's UTF-8: the rest is never
+ * read. Decoding can grow it (a 0xFF byte becomes U+FFFD, 3 bytes), so the cap applies after.
+ */
 async function cappedBody(response: Response): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
@@ -52,7 +58,10 @@ async function cappedBody(response: Response): Promise<string> {
   }
   await reader.cancel().catch(() => undefined);
   // A multi-byte character cut at the limit decodes to U+FFFD rather than failing.
-  return new TextDecoder().decode(bytes.subarray(0, length));
+  const text = new TextDecoder().decode(bytes.subarray(0, length));
+  // encodeInto stops before a character that would not fit whole.
+  const { written } = new TextEncoder().encodeInto(text, bytes);
+  return new TextDecoder().decode(bytes.subarray(0, written));
 }
 
 /** The spec's request: webhook-id is the event's id, so a retry carries the same one. */
@@ -127,13 +136,20 @@ const logged = (endpoint: EndpointRow, time: number, entry: Omit<NewDelivery, "t
 });
 
 /**
- * Retention pruned events this endpoint never got: say so in its log and go on after them, since
- * they cannot be sent any more. Returns the endpoint moved past the gap, or null if there was none.
+ * Retention pruned events this endpoint never got: at least once cannot hold past them, so the
+ * endpoint stops (`failing`) and its log names them; enable or redeliver resumes after them
+ * (store.ts restartEndpoint). Returns whether it stopped.
  */
-async function skipPruned(db: Database, endpoint: EndpointRow, now: number): Promise<EndpointRow | null> {
+async function stopAtGap(db: Database, endpoint: EndpointRow, now: number): Promise<boolean> {
   const oldest = await oldestRetainedSeq(db, endpoint.tenantId);
-  if (endpoint.position >= oldest - 1) return null;
-  const error = `events ${endpoint.position + 1}..${oldest - 1} were pruned before delivery`;
+  if (endpoint.position >= oldest - 1) return false;
+  const error = `events ${endpoint.position + 1}..${oldest - 1} were pruned before delivery: stopped; enable resumes from seq ${oldest}`;
+  await stop(db, endpoint, now, error);
+  return true;
+}
+
+/** Logs why, and marks the endpoint failing unless someone (enable, redeliver) changed it meanwhile. */
+async function stop(db: Database, endpoint: EndpointRow, now: number, error: string) {
   const entry = logged(endpoint, now, {
     seq: endpoint.position + 1,
     eventId: null,
@@ -142,15 +158,16 @@ async function skipPruned(db: Database, endpoint: EndpointRow, now: number): Pro
     error,
     responseBody: null,
   });
-  const moved = { ...endpoint, position: oldest - 1 };
-  const [changed] = await db.batch([advance(db, endpoint, stateOf(moved)), logDelivery(db, entry)]);
-  return changed.length === 1 ? moved : null;
+  await db.batch([advance(db, endpoint, stateOf({ ...endpoint, status: "failing" })), logDelivery(db, entry)]);
 }
 
 async function deliverTo(db: Database, start: EndpointRow, options: DeliveryOptions, deadline: number): Promise<Share> {
   let endpoint = start;
   const types: EventType[] | undefined = endpoint.types === null ? undefined : JSON.parse(endpoint.types);
   let sent = 0;
+  // Again before sending: the URL may predate a range the policy refuses now, or have been stored
+  // while WEBHOOK_ALLOW_LOCAL_HTTP was on.
+  const verdict = checkWebhookUrl(endpoint.url, { allowLocalHttp: options.allowLocalHttp ?? false });
   for (;;) {
     // The counter first, in the same batch: every event up to it is in the page's view, so an
     // endpoint whose filter matched none of them can move past them without missing a later one.
@@ -160,15 +177,13 @@ async function deliverTo(db: Database, start: EndpointRow, options: DeliveryOpti
     ]);
     const lastSeq = counter?.lastSeq ?? 0;
     if (endpoint.position >= lastSeq) return "settled";
-    if (rows[0]?.seq !== endpoint.position + 1) {
-      const moved = await skipPruned(db, endpoint, options.now());
-      if (moved) {
-        endpoint = moved;
-        continue;
-      }
-    }
+    if (rows[0]?.seq !== endpoint.position + 1 && (await stopAtGap(db, endpoint, options.now()))) return "settled";
     for (const event of rows.map(toEvent)) {
       if (options.now() >= deadline || sent >= (options.maxEvents ?? MAX_EVENTS)) return "more";
+      if (!verdict.ok) {
+        await stop(db, endpoint, options.now(), `URL refused: ${verdict.reason}; stopped: add a webhook with an allowed URL`);
+        return "settled";
+      }
       const attempt = await post(endpoint, event, options);
       const now = options.now();
       const next = after(endpoint, event, attempt, now);
@@ -201,6 +216,6 @@ export async function deliverDue(db: Database, tenant: string, options: Delivery
   const shares = await Promise.all(endpoints.map((e) => deliverTo(db, e, options, deadline)));
   const now = options.now();
   if (shares.includes("more")) return now;
-  const retry = await nextRetryAt(db, tenant, new Date(now).toISOString());
-  return retry === null ? null : Date.parse(retry);
+  const retry = await nextRetryAt(db, tenant);
+  return retry === null ? null : Math.max(now, Date.parse(retry));
 }

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, lt, lte, or, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { tenantEventCounters, tenants, webhookDeliveries, webhookEndpoints } from "../db/schema.ts";
+import { events, tenantEventCounters, tenants, webhookDeliveries, webhookEndpoints } from "../db/schema.ts";
 import type { EventType } from "../events/json.ts";
 
 // The webhook tables' statements for the Worker (admin API, delivery, cron). Every one is scoped by
@@ -11,6 +11,11 @@ export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 const one = (tenant: string, id: string) => and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.id, id));
+
+/** The number of an endpoint's next log entry (the delivery log's cursor). */
+const nextAttempt = (tenant: string, endpoint: string) =>
+  sql`(SELECT coalesce(max(${webhookDeliveries.attempt}), 0) + 1 FROM ${webhookDeliveries}
+    WHERE ${webhookDeliveries.tenantId} = ${tenant} AND ${webhookDeliveries.endpointId} = ${endpoint})`;
 
 export const endpointsOf = (db: Database, tenant: string) =>
   db
@@ -37,12 +42,15 @@ export const dueEndpoints = (db: Database, tenant: string, now: string) =>
       ),
     );
 
-/** The earliest retry of an active endpoint after `now`, if any. */
-export async function nextRetryAt(db: Database, tenant: string, now: string): Promise<string | null> {
+/**
+ * The earliest retry of an active endpoint, if any; it may be past already, when it fell due while
+ * another endpoint's POST held the pass.
+ */
+export async function nextRetryAt(db: Database, tenant: string): Promise<string | null> {
   const [row] = await db
     .select({ at: webhookEndpoints.nextAttemptAt })
     .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.status, "active"), gt(webhookEndpoints.nextAttemptAt, now)))
+    .where(and(eq(webhookEndpoints.tenantId, tenant), eq(webhookEndpoints.status, "active"), isNotNull(webhookEndpoints.nextAttemptAt)))
     .orderBy(asc(webhookEndpoints.nextAttemptAt))
     .limit(1);
   return row?.at ?? null;
@@ -81,13 +89,37 @@ export const rotateSecret = (db: Database, tenant: string, id: string, secret: s
     .where(one(tenant, id))
     .returning();
 
-/** Active again from its position (enable), or from `position` (redeliver), with a fresh retry schedule. */
-export const restartEndpoint = (db: Database, tenant: string, id: string, position?: number) =>
-  db
-    .update(webhookEndpoints)
-    .set({ status: "active", attempts: 0, nextAttemptAt: null, ...(position === undefined ? {} : { position }) })
-    .where(one(tenant, id))
-    .returning();
+const lastSeqOf = (tenant: string) =>
+  sql`coalesce((SELECT ${tenantEventCounters.lastSeq} FROM ${tenantEventCounters} WHERE ${tenantEventCounters.tenantId} = ${tenant}), 0)`;
+
+/** The seq before the oldest retained event: a position below it has lost events to retention. */
+const retainedFloor = (tenant: string) =>
+  sql`coalesce((SELECT min(${events.seq}) - 1 FROM ${events} WHERE ${events.tenantId} = ${tenant}), ${lastSeqOf(tenant)})`;
+
+/**
+ * Active again with a fresh retry schedule, from its position (enable) or from `position`
+ * (redeliver), kept within what can be sent: past the last seq, the endpoint would wait for a seq
+ * that was already given out; below the oldest retained event, it resumes there, and its log says
+ * which events retention took. One batch: the log entry, then the endpoint.
+ */
+export function restartEndpoint(db: Database, tenant: string, id: string, at: string, position?: number) {
+  const requested = position === undefined ? sql`${webhookEndpoints.position}` : sql.raw(String(Math.trunc(position)));
+  const floor = retainedFloor(tenant);
+  const gap = sql`'events ' || (${requested} + 1) || '..' || ${floor} || ' were pruned before delivery: resumed from seq ' || (${floor} + 1)`;
+  return db.batch([
+    db.insert(webhookDeliveries).select(
+      db
+        .select(logColumns(tenant, id, { seq: sql`${requested} + 1`, time: sql`${at}`, error: gap }))
+        .from(webhookEndpoints)
+        .where(and(one(tenant, id), sql`${requested} < ${floor}`)),
+    ),
+    db
+      .update(webhookEndpoints)
+      .set({ status: "active", attempts: 0, nextAttemptAt: null, position: sql`min(max(${requested}, ${floor}), ${lastSeqOf(tenant)})` })
+      .where(one(tenant, id))
+      .returning(),
+  ]);
+}
 
 /** A new delivery-state, applied only if the endpoint still has the state it was computed from. */
 export function advance(db: Database, row: EndpointRow, next: Pick<EndpointRow, "position" | "attempts" | "nextAttemptAt" | "status">) {
@@ -113,24 +145,40 @@ export type NewDelivery = Omit<DeliveryRow, "attempt">;
  */
 export const logDelivery = (db: Database, d: NewDelivery) =>
   db.insert(webhookDeliveries).select(
-    // Selected from the endpoint's row, in the table's column order (an INSERT ... SELECT).
     db
-      .select({
-        tenantId: webhookEndpoints.tenantId,
-        endpointId: webhookEndpoints.id,
-        attempt: sql<number>`(SELECT coalesce(max(${webhookDeliveries.attempt}), 0) + 1 FROM ${webhookDeliveries}
-          WHERE ${webhookDeliveries.tenantId} = ${d.tenantId} AND ${webhookDeliveries.endpointId} = ${d.endpointId})`.as("attempt"),
-        seq: sql<number>`${d.seq}`.as("seq"),
-        eventId: sql<string | null>`${d.eventId}`.as("event_id"),
-        time: sql<string>`${d.time}`.as("time"),
-        statusCode: sql<number | null>`${d.statusCode}`.as("status_code"),
-        durationMs: sql<number>`${d.durationMs}`.as("duration_ms"),
-        error: sql<string | null>`${d.error}`.as("error"),
-        responseBody: sql<string | null>`${d.responseBody}`.as("response_body"),
-      })
+      .select(
+        logColumns(d.tenantId, d.endpointId, {
+          seq: sql`${d.seq}`,
+          eventId: sql`${d.eventId}`,
+          time: sql`${d.time}`,
+          statusCode: sql`${d.statusCode}`,
+          durationMs: sql`${d.durationMs}`,
+          error: sql`${d.error}`,
+          responseBody: sql`${d.responseBody}`,
+        }),
+      )
       .from(webhookEndpoints)
       .where(one(d.tenantId, d.endpointId)),
   );
+
+type LogValues = Partial<Record<"eventId" | "statusCode" | "durationMs" | "responseBody", SQL>> & Record<"seq" | "time" | "error", SQL>;
+
+/**
+ * A log entry selected from the endpoint's row (an INSERT ... SELECT), in the table's column order,
+ * numbered after the endpoint's last entry; a gap entry has no event, status or answer.
+ */
+const logColumns = (tenant: string, endpoint: string, v: LogValues) => ({
+  tenantId: webhookEndpoints.tenantId,
+  endpointId: webhookEndpoints.id,
+  attempt: sql<number>`${nextAttempt(tenant, endpoint)}`.as("attempt"),
+  seq: sql<number>`${v.seq}`.as("seq"),
+  eventId: sql<string | null>`${v.eventId ?? sql`NULL`}`.as("event_id"),
+  time: sql<string>`${v.time}`.as("time"),
+  statusCode: sql<number | null>`${v.statusCode ?? sql`NULL`}`.as("status_code"),
+  durationMs: sql<number>`${v.durationMs ?? sql`0`}`.as("duration_ms"),
+  error: sql<string | null>`${v.error}`.as("error"),
+  responseBody: sql<string | null>`${v.responseBody ?? sql`NULL`}`.as("response_body"),
+});
 
 /** The newest attempts first, below the cursor `before` (an attempt number). */
 export const deliveriesOf = (db: Database, tenant: string, endpoint: string, limit: number, before?: number) =>

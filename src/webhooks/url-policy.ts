@@ -12,7 +12,8 @@ export interface UrlPolicy {
 const MAX_URL = 2048;
 
 // [first address, prefix length]: loopback, private, link-local (cloud metadata among it), CGNAT,
-// "this network", IETF protocol assignments, benchmarking, multicast and reserved.
+// "this network", IETF protocol assignments, documentation (TEST-NET-1..3, as IPv6's 2001:db8::/32
+// is refused too), benchmarking, multicast and reserved.
 const BLOCKED_V4: readonly [string, number][] = [
   ["0.0.0.0", 8],
   ["10.0.0.0", 8],
@@ -21,8 +22,11 @@ const BLOCKED_V4: readonly [string, number][] = [
   ["169.254.0.0", 16],
   ["172.16.0.0", 12],
   ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
   ["192.168.0.0", 16],
   ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
   ["224.0.0.0", 3],
 ];
 
@@ -55,6 +59,12 @@ function blockedV6(address: string): boolean {
   if (zeros(5) && g[5] === 0xffff) return blockedV4(v4Tail); // IPv4-mapped
   if (zeros(6)) return true; // IPv4-compatible (deprecated)
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return blockedV4(v4Tail); // NAT64
+  // Prefixes that carry an IPv4 address elsewhere in the address, any of which may be private:
+  // refused whole rather than decoded.
+  if (zeros(4) && g[4] === 0xffff && g[5] === 0) return true; // IPv4-translated ::ffff:0:0:0/96
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return true; // local-use NAT64 64:ff9b:1::/48
+  if (g[0] === 0x2002) return true; // 6to4
+  if (g[0] === 0x2001 && g[1] === 0) return true; // Teredo 2001::/32
   return (
     (g[0] & 0xfe00) === 0xfc00 || // unique local (AWS's fd00:ec2::254 metadata among it)
     (g[0] & 0xffc0) === 0xfe80 || // link-local
@@ -69,7 +79,9 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 function hostRefusal(host: string): string | null {
   if (host.startsWith("[")) return blockedV6(host.slice(1, -1)) ? "an IPv6 address that is not public" : null;
   if (IPV4.test(host)) return blockedV4(host) ? "an IPv4 address that is not public" : null;
+  // Resolvers ignore a trailing dot (`localhost.` is localhost), and an empty label is no name.
   const name = host.replace(/\.$/, "");
+  if (name.split(".").includes("")) return "a name with an empty label";
   if (BLOCKED_NAMES.has(name) || BLOCKED_SUFFIXES.some((s) => name.endsWith(s))) return `a local or metadata host name`;
   // A single label is resolved through search domains: an internal name.
   if (!name.includes(".")) return "a single-label host name";

@@ -5,13 +5,10 @@
 //
 //   npm run bench:groups [-- --iterations 200 --big 100000 --groups 2000]
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { runWrangler } from "../../src/cli/wrangler.ts";
 import { printWorkerErrors, serveWorker } from "../harness/serve-worker.ts";
-import { seedGroup, seedGroups, seedTenant, seedUsers } from "./seed.ts";
+import { migratedState, seedGroup, seedGroups, seedTenant, seedUsers } from "./seed.ts";
 import { ms, summarise, table, timed } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -26,9 +23,7 @@ const bigSize = Number(values.big);
 const groupCount = Number(values.groups);
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-const dir = await mkdtemp(join(tmpdir(), "scim-edge-bench-"));
-const migrate = await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir]);
-if (migrate.code !== 0) throw new Error(migrate.stderr);
+const dir = await migratedState("scim-edge-bench-");
 const worker = await serveWorker({
   persistTo: dir,
   // Sequential requests here can pass the per-tenant limit (TENANT_RATE_LIMIT, 200/s); the

@@ -1,9 +1,21 @@
 // Seeds benchmark tenants straight through the Worker's D1 and KV bindings: SQL generates the rows
 // (recursive CTEs), so 100,000 users take seconds, not an HTTP initial cycle.
 
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runWrangler } from "../../src/cli/wrangler.ts";
 import { generateToken, sha256Hex } from "../../src/lib/crypto.ts";
 import { tokenKey } from "../../src/lib/token-store.ts";
 import type { D1Like, KvLike } from "../harness/serve-worker.ts";
+
+/** A fresh local state directory (for serveWorker's persistTo) with every migration applied. */
+export async function migratedState(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const migrate = await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir]);
+  if (migrate.code !== 0) throw new Error(migrate.stderr);
+  return dir;
+}
 
 const range = (n: number) => `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${Number(n)})`;
 

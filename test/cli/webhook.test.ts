@@ -1,6 +1,8 @@
 // `webhook ...` against real local state, with the Worker bundled as deployed and served on that
 // same state, and a receiver on a local Node HTTP server: an endpoint the CLI adds is delivered to.
 
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -9,8 +11,16 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { parseCliArgs } from "../../src/cli/args.ts";
+import { runWebhookCommand } from "../../src/cli/webhook/run.ts";
+import { wranglerStore } from "../../src/cli/wrangler.ts";
 import { type ServedWorker, serveWorker } from "../harness/serve-worker.ts";
 import { assertNode22, d1Rows, expectUsageError, jsonCli, runCli } from "./run-cli.ts";
+
+// wrangler's command lines, recorded on their way to the real spawn.
+vi.mock("node:child_process", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:child_process")>();
+  return { ...actual, spawn: vi.fn(actual.spawn) };
+});
 
 let dir: string;
 let worker: ServedWorker;
@@ -94,6 +104,8 @@ describe("webhook", () => {
     const rotated = await cli("webhook", "rotate-secret", "hooked", hook.id);
     expect(rotated).toEqual({ id: hook.id, secret: expect.stringMatching(/^whsec_/), previousSecretUntil: expect.any(String) });
     expect(await cli("webhook", "redeliver", "hooked", hook.id, "--from-seq", "1")).toMatchObject({ position: 0, status: "active" });
+    // Past the end of the feed: from the next event, not from a seq given out already.
+    expect(await cli("webhook", "redeliver", "hooked", hook.id, "--from-seq", "50")).toMatchObject({ position: 1, status: "active" });
     expect(await cli("webhook", "enable", "hooked", hook.id)).toMatchObject({ status: "active" });
     const [row] = await d1Rows<{ secret: string; previous_secret: string }>(
       dir,
@@ -105,5 +117,27 @@ describe("webhook", () => {
     expect(await cli("webhook", "list", "hooked")).toEqual([]);
     const missing = await runCli(["webhook", "enable", "hooked", hook.id, "--persist-to", dir]);
     expect(missing.code).toBe(1);
+  });
+});
+
+describe("secrets on the way to D1", () => {
+  test("never appear on wrangler's command line: add and rotate-secret run their SQL from a file, removed after", async () => {
+    await cli("create", "secretive");
+    const target = { remote: false, persistTo: dir };
+    const ctx = { store: wranglerStore(target), target, baseDomain: "example.com", log: () => {}, now: () => new Date() };
+    const common = { kind: "webhook", target, json: true, tenant: "secretive" } as const;
+    vi.mocked(spawn).mockClear();
+    const added = JSON.parse(
+      await runWebhookCommand({ ...common, command: "webhook add", url: "https://hooks.example.com/x", types: null }, ctx),
+    );
+    const rotated = JSON.parse(await runWebhookCommand({ ...common, command: "webhook rotate-secret", id: added.id }, ctx));
+
+    const argvs = vi.mocked(spawn).mock.calls.map(([, args]) => (args ?? []) as string[]);
+    const files = argvs.filter((args) => args.includes("--file")).map((args) => args[args.indexOf("--file") + 1]);
+    expect(files).toHaveLength(2);
+    for (const file of files) expect(existsSync(file)).toBe(false);
+    for (const secret of [added.secret, rotated.secret]) expect(JSON.stringify(argvs)).not.toContain(secret.slice(6));
+    const [row] = await d1Rows(dir, `SELECT secret, previous_secret FROM webhook_endpoints WHERE id = '${added.id}'`);
+    expect(row).toEqual({ secret: rotated.secret, previous_secret: added.secret });
   });
 });

@@ -34,6 +34,8 @@ export interface ServeOptions {
   extraWorkers?: ExtraWorker[];
   /** Receives the Workers' console output (default: Miniflare prints it). */
   onWorkerLog?: (log: { level: string; message: string }) => void;
+  /** workerd's own inspector on this port (Chrome DevTools protocol): CPU profiles of the isolates. */
+  inspectorPort?: number;
 }
 
 export interface ExtraWorker {
@@ -170,6 +172,7 @@ export async function serveWorker(options: ServeOptions): Promise<ServedWorker> 
       ],
       host: "127.0.0.1",
       port: options.port ?? 0,
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
       // The same state `wrangler ... --local --persist-to <dir>` reads and writes.
       resourcePersistencePath: join(persistTo, "v3"),
       resourceTmpPath: join(scratch, "tmp"),

@@ -12,6 +12,10 @@ export interface ConsolePage {
 /** The CSRF token a page's forms carry. */
 export const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1];
 
+/** The hidden fields of a page's forms, as a browser submits them (csrf, confirm, an action's nonce). */
+const hiddenFieldsOf = (html: string) =>
+  Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+
 export function consoleClient(host = "localhost") {
   let cookie: string | undefined;
   async function send(
@@ -40,10 +44,10 @@ export function consoleClient(host = "localhost") {
     get: (path: string, headers?: Record<string, string>) => send("GET", path, undefined, headers),
     post: send.bind(null, "POST"),
     signIn: (key: string) => send("POST", "/sign-in", { key }),
-    /** A page's form, submitted with the page's CSRF token. */
+    /** A page's form, submitted with the page's hidden fields (its CSRF token among them). */
     async submit(pagePath: string, action: string, form: Record<string, string> = {}) {
       const page = await send("GET", pagePath);
-      return send("POST", action, { csrf: csrfOf(page.html) ?? "", confirm: "yes", ...form });
+      return send("POST", action, { csrf: "", confirm: "yes", ...hiddenFieldsOf(page.html), ...form });
     },
     get cookie() {
       return cookie;

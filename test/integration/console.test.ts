@@ -2,6 +2,7 @@
 // (cookie) or Cloudflare Access (JWT), tenant scoping, CSRF, the read views and the actions.
 
 import { createExecutionContext, env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
@@ -10,6 +11,7 @@ import { ALL_TENANTS } from "../../src/lib/admin-keys.ts";
 import { createAdminKey, revokeAdminKeyById } from "../helpers/admin.ts";
 import { consoleClient, csrfOf } from "../helpers/console.ts";
 import { createClient } from "../helpers/oauth.ts";
+import { awaitLogRows, seedLogRows } from "../helpers/request-log.ts";
 import { createTenant, entraUser, scimClient } from "../helpers/scim-client.ts";
 
 afterEach(() => vi.restoreAllMocks());
@@ -134,9 +136,30 @@ describe("the console's door", () => {
     expect(list.html).not.toContain(other.name);
   });
 
-  it("answers 404 for a tenant that does not exist", async () => {
+  it("answers 404 on every page of a tenant that does not exist, for a key that sees all tenants", async () => {
     const { browser } = await signedIn();
-    expect((await browser.get("/tenants/nosuchtenant")).status).toBe(404);
+    for (const path of consoleRoutes("GET", "nosuchtenant", "someuser").filter((p) => p !== "/tenants")) {
+      const page = await browser.get(path);
+      expect(page.status, path).toBe(404);
+      expect(page.html, path).toContain("no tenant &quot;nosuchtenant&quot;");
+    }
+  });
+
+  it("takes only url-encoded forms of at most 8 KB, before anyone signs in", async () => {
+    const post = (body: BodyInit, type?: string) =>
+      exports.default.fetch(
+        new Request("http://localhost/console/sign-in", {
+          method: "POST",
+          headers: { Origin: "http://localhost", ...(type ? { "Content-Type": type } : {}) },
+          body,
+        }),
+      );
+    const malformed = await post("--x\r\nnot a part", "multipart/form-data; boundary=x");
+    expect(malformed.status).toBe(415);
+    expect(await malformed.text()).toContain("application/x-www-form-urlencoded");
+    expect((await post("key=ak_x", "text/plain")).status).toBe(415);
+    expect((await post(`key=${"a".repeat(8 * 1024)}`, "application/x-www-form-urlencoded")).status).toBe(413);
+    expect((await post("key=%zz&%", "application/x-www-form-urlencoded; charset=utf-8")).status).toBe(401);
   });
 });
 
@@ -192,6 +215,61 @@ describe("views", () => {
     expect((await browser.get(`/tenants/${tenant.name}/events?live=1`)).html).toContain('http-equiv="refresh"');
   });
 
+  it("shows a failed request on the tenants list, the tenant's health, chart and failure groups, and its log", async () => {
+    const tenant = await createTenant("con");
+    const wrong = await scimClient({ host: `${tenant.name}.localhost`, token: "wrong" }).get("/Users");
+    expect(wrong.status).toBe(401);
+    await awaitLogRows(tenant.name, 1);
+    const { browser } = await signedIn();
+    const list = await browser.get("/tenants");
+    const row = new RegExp(`<a href="/console/tenants/${tenant.name}">${tenant.name}</a></th>(.*?)</tr>`).exec(list.html)?.[1] ?? "";
+    expect(row).toMatch(/<td><span class="badge at_risk"[^>]*>at risk.*?<\/td><td>1<\/td><td>100%<\/td><td><time datetime="20/);
+    const overview = await browser.get(`/tenants/${tenant.name}`);
+    expect(overview.html).toContain("1 requests, 1 failed (100%)");
+    expect(overview.html).toContain("1 requests, 1 failed, over 168 hours");
+    expect(overview.html).toContain("<strong>401 unauthorized</strong>: 1 request");
+    const log = await browser.get(`/tenants/${tenant.name}/log?status=4xx`);
+    expect(log.html).toMatch(/GET \/scim\/v2\/Users<\/td><td><span class="status failed">401<\/span>/);
+    expect((await browser.get(`/tenants/${tenant.name}/log?status=5xx`)).html).toContain("No requests match.");
+  });
+
+  it("pages through the log with an Older requests link", async () => {
+    const tenant = await createTenant("con");
+    const start = Date.now() - 3_600_000;
+    await seedLogRows(
+      tenant.name,
+      Array.from({ length: 51 }, (_, i) => ({ time: new Date(start + i * 1000), status: 200 })),
+    );
+    const { browser } = await signedIn(tenant.name);
+    const first = await browser.get(`/tenants/${tenant.name}/log`);
+    expect(first.html.match(/<tr id="req-/g)).toHaveLength(50);
+    const older = /<a href="\/console(\/tenants\/[^"]+\/log\?cursor=[^"]+)">Older requests<\/a>/.exec(first.html)?.[1];
+    expect(older).toBeDefined();
+    const second = await browser.get((older ?? "").replaceAll("&amp;", "&"));
+    expect(second.html.match(/<tr id="req-/g)).toHaveLength(1);
+    expect(second.html).not.toContain("Older requests");
+  });
+
+  it("shows what Entra sent for a user and what we answered, with the bodies captured while capture was on", async () => {
+    const tenant = await createTenant("con");
+    const { browser } = await signedIn(tenant.name);
+    const capture = `/tenants/${tenant.name}/actions/capture-bodies`;
+    expect((await browser.submit(capture, capture, { for: "24h" })).status).toBe(200);
+    const user = await tenant.client.post("/Users", entraUser("alice@contoso.com"));
+    const bad = await tenant.client.patch(`/Users/${user.body.id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "explode", path: "active", value: false }],
+    });
+    expect(bad.status).toBe(400);
+    await awaitLogRows(tenant.name, 2);
+    const page = await browser.get(`/tenants/${tenant.name}/users/${user.body.id}`);
+    expect(page.html).toContain("Requests that touched this user");
+    expect(page.html).toMatch(/POST \/scim\/v2\/Users<\/td><td><span class="status ok">201/);
+    expect(page.html).toMatch(new RegExp(`PATCH /scim/v2/Users/${user.body.id}</td><td><span class="status failed">400`));
+    expect(page.html).toContain("<summary>Captured bodies</summary>");
+    expect(page.html).toContain("explode");
+  });
+
   it("checks the log filter's parameters", async () => {
     const tenant = await createTenant("con");
     const { browser } = await signedIn(tenant.name);
@@ -208,6 +286,7 @@ describe("actions", () => {
     const log = vi.spyOn(console, "log");
     const confirm = `/tenants/${tenant.name}/actions/rotate-token`;
     expect((await browser.get(confirm)).html).toContain("Rotate the token");
+    const form = (await browser.get(confirm)).html;
     const done = await browser.submit(confirm, confirm);
     expect(done.status).toBe(200);
     const token = /<code class="secret"[^>]*>([^<]+)</.exec(done.html)?.[1];
@@ -219,6 +298,12 @@ describe("actions", () => {
       expect.objectContaining({ action: "rotate_token", tenant: tenant.name, operator: expect.stringMatching(/^ak_/) }),
     ]);
     expect(lines.join("")).not.toContain(token);
+    // Refreshing the result page posts the same form again: its nonce named the replaced token, so nothing rotates.
+    const nonce = /name="nonce" value="([^"]+)"/.exec(form)?.[1] ?? "";
+    const again = await browser.post(confirm, { csrf: csrfOf(form) ?? "", confirm: "yes", nonce });
+    expect(again.status).toBe(409);
+    expect(again.html).toContain("already rotated");
+    expect((await scimClient({ host: `${tenant.name}.localhost`, token }).get("/Users")).status).toBe(200);
   });
 
   it("refuses a POST without the CSRF token, with another session's token, or from another origin", async () => {
@@ -242,6 +327,7 @@ describe("actions", () => {
     const overview = await browser.get(`/tenants/${tenant.name}`);
     expect(overview.html).toContain(client.secretId);
     const confirm = `/tenants/${tenant.name}/actions/revoke-secret?client=${encodeURIComponent(client.clientId)}&secret=${client.secretId}`;
+    expect((await browser.get(confirm)).html).toContain("auth state refuses them within");
     const done = await browser.submit(confirm, `/tenants/${tenant.name}/actions/revoke-secret`, {
       client: client.clientId,
       secret: client.secretId,
@@ -260,15 +346,39 @@ describe("actions", () => {
 });
 
 describe("body capture", () => {
-  it("checks the chosen period; it takes effect only with the provisioning log, and says so", async () => {
+  const captureUntil = async (tenant: string) =>
+    (
+      await env.DB.prepare("SELECT capture_bodies_until AS until FROM tenant_settings WHERE tenant_id = ?")
+        .bind(tenant)
+        .first<{ until: string | null }>()
+    )?.until;
+
+  it("turns on for the CLI's periods (30m, 24h, 7d), shows it in the settings, and turns off", async () => {
     const tenant = await createTenant("con");
     const { browser } = await signedIn(tenant.name);
     const page = `/tenants/${tenant.name}/actions/capture-bodies`;
-    expect((await browser.get(page)).html).toContain("<legend>Capture for</legend>");
+    const form = (await browser.get(page)).html;
+    expect(form).toContain("<legend>Capture for</legend>");
+    expect([...form.matchAll(/name="for" value="([^"]+)"/g)].map((m) => m[1])).toEqual(["30m", "24h", "7d", "off"]);
+    expect(form).toContain("Now: off.");
     expect((await browser.submit(page, page, { for: "30d" })).status).toBe(400);
-    const refused = await browser.submit(page, page, { for: "24h" });
-    expect(refused.status).toBe(501);
-    expect(refused.html).toContain("body capture needs the provisioning log");
+    expect((await browser.submit(page, page, { for: "forever" })).status).toBe(400);
+    expect(await captureUntil(tenant.name)).toBeUndefined();
+
+    const before = Date.now();
+    const on = await browser.submit(page, page, { for: "24h" });
+    expect(on.status).toBe(200);
+    const until = Date.parse((await captureUntil(tenant.name)) ?? "");
+    expect(until - before).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(until - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
+    expect(on.html).toContain(`captured until ${new Date(until).toISOString()}`);
+    expect((await browser.get(`/tenants/${tenant.name}`)).html).toContain(`on until ${new Date(until).toISOString()}`);
+    // The rest of the tenant's settings row keeps the defaults.
+    expect((await tenant.client.post("/Users", entraUser("alice@contoso.com"))).status).toBe(201);
+
+    expect((await browser.submit(page, page, { for: "off" })).status).toBe(200);
+    expect(await captureUntil(tenant.name)).toBeNull();
+    expect((await browser.get(page)).html).toContain("Now: off.");
   });
 });
 
@@ -328,5 +438,74 @@ describe("sign-in through Cloudflare Access", async () => {
 
   it("has no admin-key sign-in form", async () => {
     expect((await visit("/sign-in")).status).toBe(303);
+  });
+
+  it("takes RS256 only, even from a key the team's key set holds", async () => {
+    const ec = await generateKeyPair("ES256");
+    const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: "k2", alg: "ES256" };
+    const team = "es.cloudflareaccess.com";
+    vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ keys: [jwk, ecJwk] }));
+    const assertion = await new SignJWT({ email: "ops@example.com" })
+      .setProtectedHeader({ alg: "ES256", kid: "k2" })
+      .setSubject("user-1")
+      .setIssuer(`https://${team}`)
+      .setAudience(AUD)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
+      .sign(ec.privateKey);
+    const response = await createApp().fetch(
+      new Request("https://scim.example.com/console/tenants", { headers: { "Cf-Access-Jwt-Assertion": assertion } }),
+      { ...env, ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: AUD },
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(401);
+  });
+
+  it("answers 503, not 401, when the team's keys cannot be fetched", async () => {
+    for (const [team, certs] of [
+      ["down.cloudflareaccess.com", () => Promise.reject(new TypeError("network connection lost"))],
+      ["broken.cloudflareaccess.com", async () => new Response("upstream error", { status: 502 })],
+    ] as const) {
+      vi.spyOn(globalThis, "fetch").mockImplementation(certs);
+      const error = vi.spyOn(console, "error").mockImplementation(() => {});
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(`https://${team}`)
+        .setAudience(AUD)
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
+        .sign(privateKey);
+      const response = await createApp().fetch(
+        new Request("https://scim.example.com/console/tenants", { headers: { "Cf-Access-Jwt-Assertion": assertion } }),
+        { ...env, ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: AUD },
+        createExecutionContext(),
+      );
+      expect(response.status, team).toBe(503);
+      expect(error.mock.calls.map(([line]) => String(line)).join("")).toContain("access_keys_unavailable");
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("refuses to serve the console when only one of ACCESS_TEAM_DOMAIN and ACCESS_AUD is set, naming the missing one", async () => {
+    const { key } = await createAdminKey(ALL_TENANTS);
+    for (const [vars, missing] of [
+      [{ ACCESS_TEAM_DOMAIN: TEAM, ACCESS_AUD: "" }, "ACCESS_AUD"],
+      [{ ACCESS_TEAM_DOMAIN: undefined, ACCESS_AUD: AUD }, "ACCESS_TEAM_DOMAIN"],
+    ] as const) {
+      const error = vi.spyOn(console, "error").mockImplementation(() => {});
+      const fetchConsole = (path: string, init: RequestInit = {}) =>
+        createApp().fetch(new Request(`https://scim.example.com/console${path}`, init), { ...env, ...vars }, createExecutionContext());
+      expect((await fetchConsole("/sign-in")).status).toBe(500);
+      const signIn = await fetchConsole("/sign-in", {
+        method: "POST",
+        headers: { Origin: "https://scim.example.com", "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ key }).toString(),
+      });
+      expect(signIn.status).toBe(500);
+      expect(signIn.headers.get("Set-Cookie")).toBeNull();
+      expect((await fetchConsole("/tenants", { headers: { Cookie: `scim_console=${key}` } })).status).toBe(500);
+      const lines = error.mock.calls.map(([line]) => String(line));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ event: "console_misconfigured", missing });
+      error.mockRestore();
+    }
   });
 });

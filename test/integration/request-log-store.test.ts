@@ -3,9 +3,17 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
 import worker from "../../src/index.ts";
 import { sha256Hex } from "../../src/lib/crypto.ts";
-import { failureGroups, hourlyCounts } from "../../src/requests/read.ts";
+import {
+  failureGroups,
+  hourlyCounts,
+  resourceRequestsQuery,
+  tenantHealth,
+  tenantsActivity,
+  tenantsActivityQuery,
+} from "../../src/requests/read.ts";
 import { adminGet, createAdminKey } from "../helpers/admin.ts";
 import { CLIENT_CREDENTIALS, createClient, tokenCall } from "../helpers/oauth.ts";
+import { statementPlan } from "../helpers/query-plan.ts";
 import { awaitLogRows, captureBodiesUntil, logRows, seedLogRows } from "../helpers/request-log.ts";
 import { createTenant, entraUser, PATCH_OP, q, scimClient } from "../helpers/scim-client.ts";
 
@@ -300,5 +308,46 @@ describe("what the console reads", () => {
       ["401 unauthorized", 1, 1],
     ]);
     expect(groups[0].latest.map((r) => r.time)).toEqual([4, 3, 2].map((i) => new Date(hourStart + i).toISOString()));
+  });
+
+  it("every tenant's 24 h and verdict in one statement, as each one's own health says", async () => {
+    const [busy, locked, idle] = [await createTenant("con"), await createTenant("con"), await createTenant("con")];
+    const now = new Date();
+    await seedLogRows(busy.name, [
+      { time: new Date(now.getTime() - 30 * HOUR), status: 500 },
+      { time: new Date(now.getTime() - 3 * HOUR), status: 200 },
+      { time: new Date(now.getTime() - 2 * HOUR), status: 409, scimType: "uniqueness" },
+    ]);
+    await seedLogRows(locked.name, [
+      { time: new Date(now.getTime() - 4 * HOUR), status: 200 },
+      { time: new Date(now.getTime() - 3 * HOUR), status: 401 },
+      { time: new Date(now.getTime() - 1 * HOUR), status: 401 },
+    ]);
+    const db = database(env.DB);
+    const all = await tenantsActivity(db, "*", now);
+    for (const tenant of [busy, locked, idle]) {
+      const health = await tenantHealth(db, tenant.name, now);
+      expect(all.get(tenant.name), tenant.name).toEqual({
+        verdict: health.verdict,
+        summary: health.summary,
+        requests: health.last24h.requests,
+        failureRatio: health.last24h.failureRatio,
+        lastRequestAt: health.last24h.lastRequestAt,
+      });
+    }
+    expect(all.get(busy.name)).toMatchObject({ requests: 2, failureRatio: 0.5, verdict: "at_risk" });
+    expect(all.get(locked.name)).toMatchObject({ verdict: "likely_quarantined", summary: "likely quarantined: only 401s for 3 h" });
+    expect(all.get(idle.name)?.verdict).toBe("idle");
+    expect([...(await tenantsActivity(db, busy.name, now)).keys()]).toEqual([busy.name]);
+    // Each tenant's week is a range of request_log's primary key: no scan of the whole log.
+    const plan = await statementPlan(tenantsActivityQuery(db, "*", now));
+    expect(plan).toMatch(/SEARCH request_log USING (COVERING )?INDEX sqlite_autoindex_request_log_1 \(tenant_id=\? AND id>\?\)/);
+    expect(plan).not.toMatch(/SCAN request_log/);
+  });
+
+  it("a user's requests from the (tenant, resource, id) index, newest first without a sort", async () => {
+    const plan = await statementPlan(resourceRequestsQuery(database(env.DB), "t1", "u1", 50));
+    expect(plan).toMatch(/SEARCH request_log USING INDEX request_log_tenant_resource \(tenant_id=\? AND resource_id=\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
   });
 });

@@ -2,6 +2,7 @@ import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_CREDENTIALS, createClient, randomAddress } from "../helpers/oauth.ts";
 import { type RoundTrips, roundTripsOf, serve } from "../helpers/round-trips.ts";
+import { createAdminKey } from "../helpers/admin.ts";
 import { addExtension, createTenant, entraUser, PATCH_OP, q, setSettings, type Tenant } from "../helpers/scim-client.ts";
 import { seedMembers } from "../helpers/seed.ts";
 
@@ -100,6 +101,14 @@ const BUDGETS: Record<string, RoundTrips> = {
   "provisioning log: the writer's alarm copying 3 journaled rows": { d1: 1, rpc: 0 },
   // Bulk's row (several writer calls, nothing journaled) is written before its answer, as a failure's.
   "provisioning log: POST /Bulk with 3 creates, its row written before the answer": { d1: 4, rpc: 3 },
+  // The operator console (README: Console), its admin key cached. The tenants list: the tenants and
+  // every tenant's 24 h activity, two statements sent together, however many tenants there are.
+  "console: tenants list (as many with 3 tenants more)": { d1: 2, rpc: 0 },
+  // The tenant's existence, its overview, config, auth state, then health, hourly counts and failure
+  // groups (these last four in parallel).
+  "console: a tenant's page": { d1: 7, rpc: 0 },
+  // The tenant's existence, then the user, its events, its requests and the tenant's config in parallel.
+  "console: a user's page": { d1: 5, rpc: 0 },
 };
 
 describe("round trips per request kind", () => {
@@ -274,4 +283,23 @@ describe("round trips per request kind", () => {
       }),
     ),
   );
+
+  const consolePage = async (path: string) => {
+    const { key } = await createAdminKey("*");
+    const get = () =>
+      serve(new Request(`http://localhost/console${path}`, { headers: { Cookie: `scim_console=${key}` } })).then(
+        ({ response }) => response,
+      );
+    expect((await get()).status).toBe(200);
+    return measure(200, get);
+  };
+  row("console: tenants list (as many with 3 tenants more)", async () => {
+    const before = await consolePage("/tenants");
+    for (const _ of [1, 2, 3]) await createTenant("rtcon");
+    const after = await consolePage("/tenants");
+    expect(after.trips).toEqual(before.trips);
+    return after;
+  });
+  row("console: a tenant's page", () => consolePage(`/tenants/${caller.tenant.name}`));
+  row("console: a user's page", () => consolePage(`/tenants/${caller.tenant.name}/users/${userId}`));
 });

@@ -12,6 +12,8 @@ describe("webhook URL policy (SSRF)", () => {
       "https://[2606:4700::1111]/h",
       "https://172.32.0.1/",
       "https://[::ffff:8.8.8.8]/",
+      "https://[2001:4860:4860::8888]/",
+      "https://hooks.example.com./",
     ]) {
       expect(checkWebhookUrl(url, strict)).toMatchObject({ ok: true });
     }
@@ -48,6 +50,18 @@ describe("webhook URL policy (SSRF)", () => {
       "https://[fc00::1]/",
       "https://[fd00:ec2::254]/",
       "https://[ff02::1]/",
+      // Prefixes embedding an IPv4 address: 6to4, Teredo, local-use NAT64, IPv4-translated.
+      "https://[2002:a00:1::]/",
+      "https://[2002:808:808::1]/",
+      "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+      "https://[64:ff9b:1::a00:1]/",
+      "https://[::ffff:0:a00:1]/",
+      // Documentation (TEST-NET-1..3) and benchmarking.
+      "https://192.0.2.1/",
+      "https://198.51.100.7/",
+      "https://203.0.113.255/",
+      "https://198.19.255.255/",
+      "https://[2001:db8::1]/",
     ];
     for (const url of refused) expect({ url, verdict: checkWebhookUrl(url, local) }).toMatchObject({ url, verdict: { ok: false } });
   });
@@ -56,6 +70,10 @@ describe("webhook URL policy (SSRF)", () => {
     const refused = [
       "https://localhost/",
       "https://LOCALHOST./",
+      "https://localhost../",
+      "https://metadata.google.internal../",
+      "https://hooks..example.com/",
+      "https://.example.com/",
       "https://api.localhost/",
       "https://metadata.google.internal/computeMetadata/v1/",
       "https://metadata/",

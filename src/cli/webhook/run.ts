@@ -9,7 +9,7 @@ import { type Context, prepare } from "../commands.ts";
 import { CliError } from "../errors.ts";
 import { json } from "../output.ts";
 import type { WebhookRequest } from "./args.ts";
-import { deleteEndpoint, type EndpointRow, insertEndpoint, restartEndpoint, rotateSecret, selectEndpoints } from "./sql.ts";
+import { deleteEndpoint, type EndpointRow, endpointId, insertEndpoint, restartEndpoint, rotateSecret, selectEndpoints } from "./sql.ts";
 
 const PICKUP_NOTE =
   "Delivery follows with the tenant's next write (within CONFIG_CACHE_SECONDS) or the next cron run (hourly); the admin API starts it at once.";
@@ -30,7 +30,8 @@ async function add(request: Extract<WebhookRequest, { command: "webhook add" }>,
     secret: newWebhookSecret(),
     createdAt: ctx.now().toISOString(),
   };
-  const inserted = await ctx.store.query(insertEndpoint(request.tenant, endpoint, MAX_ENDPOINTS));
+  await ctx.store.runSecret([insertEndpoint(request.tenant, endpoint, MAX_ENDPOINTS)]);
+  const inserted = await ctx.store.query(endpointId(request.tenant, endpoint.id));
   if (inserted.length === 0) {
     throw new CliError(
       `unknown tenant "${request.tenant}", or it has ${MAX_ENDPOINTS} webhooks already; see: npm run tenant -- webhook list ${request.tenant}`,
@@ -41,7 +42,10 @@ async function add(request: Extract<WebhookRequest, { command: "webhook add" }>,
 }
 
 async function restart(request: { tenant: string; id: string }, ctx: Context, position?: number) {
-  const [row] = await ctx.store.query<EndpointRow>(restartEndpoint(request.tenant, request.id, position));
+  const [, [row]] = (await ctx.store.batch(restartEndpoint(request.tenant, request.id, ctx.now().toISOString(), position))) as [
+    unknown[],
+    EndpointRow[],
+  ];
   if (!row) noSuch(request);
   ctx.log(PICKUP_NOTE);
   return endpointView(row, ctx.now());
@@ -74,7 +78,8 @@ export async function runWebhookCommand(request: WebhookRequest, ctx: Context): 
     case "webhook rotate-secret": {
       const secret = newWebhookSecret();
       const until = new Date(ctx.now().getTime() + ROTATION_OVERLAP_MS).toISOString();
-      const [row] = await ctx.store.query(rotateSecret(request.tenant, request.id, secret, until));
+      await ctx.store.runSecret([rotateSecret(request.tenant, request.id, secret, until)]);
+      const [row] = await ctx.store.query(endpointId(request.tenant, request.id, until));
       if (!row) noSuch(request);
       return render(
         { id: request.id, secret, previousSecretUntil: until },

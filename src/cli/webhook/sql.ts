@@ -40,8 +40,12 @@ export function insertEndpoint(tenant: string, e: NewEndpoint, max: number): str
     coalesce((SELECT last_seq FROM tenant_event_counters WHERE tenant_id = ${t}), 0), 0, ${timeLit(e.createdAt)}`;
   return `INSERT INTO webhook_endpoints (tenant_id, id, url, types, secret, status, position, attempts, created_at)
     SELECT ${values} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${t})
-    AND (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ${t}) < ${Math.trunc(max)} RETURNING id`;
+    AND (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ${t}) < ${Math.trunc(max)}`;
 }
+
+/** Whether a statement run from a file (no rows back) took effect: the endpoint, with that rotation if given. */
+export const endpointId = (tenant: string, id: string, previousUntil?: string) =>
+  `SELECT id FROM webhook_endpoints WHERE ${one(tenant, id)}${previousUntil === undefined ? "" : ` AND previous_until = ${timeLit(previousUntil)}`}`;
 
 export const selectEndpoints = (tenant: string) =>
   `SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = ${tenantLit(tenant)} ORDER BY created_at, id`;
@@ -54,10 +58,25 @@ export const deleteEndpoint = (tenant: string, id: string) => [
 
 export const rotateSecret = (tenant: string, id: string, secret: string, previousUntil: string) =>
   `UPDATE webhook_endpoints SET previous_secret = secret, secret = ${secretLit(secret)}, previous_until = ${timeLit(previousUntil)}
-    WHERE ${one(tenant, id)} RETURNING id`;
+    WHERE ${one(tenant, id)}`;
 
-/** Active again with a fresh retry schedule, from its position or from `position`. */
-export const restartEndpoint = (tenant: string, id: string, position?: number) =>
-  `UPDATE webhook_endpoints SET status = 'active', attempts = 0, next_attempt_at = NULL${
-    position === undefined ? "" : `, position = ${Math.trunc(position)}`
-  } WHERE ${one(tenant, id)} RETURNING ${COLUMNS}`;
+/**
+ * Active again with a fresh retry schedule, from its position or from `position`, kept between the
+ * oldest retained event and the last seq, with a log entry when retention took events it never got
+ * (webhooks/store.ts restartEndpoint). The log entry, then the endpoint: one batch.
+ */
+export function restartEndpoint(tenant: string, id: string, at: string, position?: number): string[] {
+  const t = tenantLit(tenant);
+  const requested = position === undefined ? "position" : String(Math.trunc(position));
+  const last = `coalesce((SELECT last_seq FROM tenant_event_counters WHERE tenant_id = ${t}), 0)`;
+  const floor = `coalesce((SELECT min(seq) - 1 FROM events WHERE tenant_id = ${t}), ${last})`;
+  const attempt = `(SELECT coalesce(max(attempt), 0) + 1 FROM webhook_deliveries WHERE tenant_id = ${t} AND endpoint_id = ${idLit(id)})`;
+  const gap = `'events ' || (${requested} + 1) || '..' || ${floor} || ' were pruned before delivery: resumed from seq ' || (${floor} + 1)`;
+  return [
+    `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, attempt, seq, event_id, time, status_code, duration_ms, error, response_body)
+      SELECT tenant_id, id, ${attempt}, ${requested} + 1, NULL, ${timeLit(at)}, NULL, 0, ${gap}, NULL
+      FROM webhook_endpoints WHERE ${one(tenant, id)} AND ${requested} < ${floor}`,
+    `UPDATE webhook_endpoints SET status = 'active', attempts = 0, next_attempt_at = NULL,
+      position = min(max(${requested}, ${floor}), ${last}) WHERE ${one(tenant, id)} RETURNING ${COLUMNS}`,
+  ];
+}

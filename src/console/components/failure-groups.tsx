@@ -1,4 +1,4 @@
-import type { FailureGroup } from "./log-data.ts";
+import type { FailureGroup } from "../../requests/read.ts";
 import { LogTable } from "./log-table.tsx";
 
 // Failures by reason, most frequent first, each with its latest examples: what an operator fixes first.

@@ -1,4 +1,4 @@
-import type { Health, Verdict } from "./log-data.ts";
+import type { Health, Verdict } from "../../requests/read.ts";
 
 // The verdict in words as well as colour, so it reads without colour vision and in a screen reader.
 
@@ -9,7 +9,7 @@ const LABEL: Record<Verdict, string> = {
   idle: "idle",
 };
 
-export function HealthBadge({ health }: { health: Health }) {
+export function HealthBadge({ health }: { health: Pick<Health, "verdict" | "summary"> }) {
   return (
     <span class={`badge ${health.verdict}`} title={health.summary}>
       {LABEL[health.verdict]}

@@ -1,4 +1,4 @@
-import type { HourBucket } from "./log-data.ts";
+import type { HourBucket } from "../../requests/read.ts";
 
 // Requests and failures per hour as inline SVG: no chart library or CDN, so the page works offline
 // and without JavaScript. The viewBox scales to the screen; the numbers are also in the caption.

@@ -1,4 +1,4 @@
-import type { CredentialKind, LoggedRequest } from "./log-data.ts";
+import type { CredentialKind, LoggedRequest } from "../../requests/read.ts";
 import { HeadRow } from "./head-row.tsx";
 
 // The provisioning log as a table: what Entra sent (method, path with its filter) and what it got

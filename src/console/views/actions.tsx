@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
+import { CAPTURE_CHOICES } from "../../requests/capture.ts";
 import { type Chrome, CsrfField } from "./layout.tsx";
-import { TenantFrame, tenantPath } from "./tenant.tsx";
+import { captureState, TenantFrame, tenantPath } from "./tenant.tsx";
 
 // Operator actions take two steps: a page saying what will happen, whose form (with the session's
 // CSRF token) does it. Nothing changes on a GET.
@@ -47,17 +48,15 @@ export function DonePage(props: { chrome: Chrome; tenant: string; title: string;
   );
 }
 
-const HOUR = 3_600_000;
+/** The CLI's --capture-bodies values (requests/capture.ts), in words; never past 7 days (issue 17). */
+const CAPTURE_LABELS: Record<(typeof CAPTURE_CHOICES)[number], string> = {
+  "30m": "30 minutes",
+  "24h": "24 hours",
+  "7d": "7 days (the most allowed)",
+  off: "Off",
+};
 
-/** How long body capture stays on, by the form's value (null: off now); never past 7 days (issue 17). */
-export const CAPTURE_PERIODS: { value: string; label: string; ms: number | null }[] = [
-  { value: "off", label: "Off", ms: null },
-  { value: "1h", label: "1 hour", ms: HOUR },
-  { value: "24h", label: "24 hours", ms: 24 * HOUR },
-  { value: "7d", label: "7 days (the most allowed)", ms: 7 * 24 * HOUR },
-];
-
-export function CaptureBodiesPage(props: { chrome: Chrome; tenant: string }) {
+export function CaptureBodiesPage(props: { chrome: Chrome; tenant: string; until: string | null; now: Date }) {
   return (
     <TenantFrame chrome={props.chrome} tenant={props.tenant} tab="overview" title="Body capture">
       <h2>Body capture</h2>
@@ -65,15 +64,16 @@ export function CaptureBodiesPage(props: { chrome: Chrome; tenant: string }) {
         While on, the request and response bodies of this tenant's <strong>failed</strong> requests are kept with the log (passwords, tokens
         and secrets removed). It turns itself off at the end of the period.
       </p>
+      <p>Now: {captureState(props.until, props.now)}.</p>
       <form method="post" action={tenantPath(props.tenant, "/actions/capture-bodies")}>
         <CsrfField chrome={props.chrome} />
         <input type="hidden" name="confirm" value="yes" />
         <fieldset>
           <legend>Capture for</legend>
-          {CAPTURE_PERIODS.map(({ value, label }, i) => (
+          {CAPTURE_CHOICES.map((value, i) => (
             <div class="choice">
               <input type="radio" id={`for-${value}`} name="for" value={value} checked={i === 0} />
-              <label for={`for-${value}`}>{label}</label>
+              <label for={`for-${value}`}>{CAPTURE_LABELS[value]}</label>
             </div>
           ))}
         </fieldset>

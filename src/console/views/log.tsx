@@ -1,4 +1,4 @@
-import type { LoggedRequest, RequestQuery } from "../components/log-data.ts";
+import type { LoggedRequest, RequestQuery } from "../../requests/read.ts";
 import { LogTable } from "../components/log-table.tsx";
 import type { Chrome } from "./layout.tsx";
 import { TenantFrame, tenantPath } from "./tenant.tsx";
@@ -23,8 +23,8 @@ const queryString = (q: RequestQuery, cursor: string) =>
     Object.entries({ status: q.status, since: q.since, until: q.until, cursor }).filter((e): e is [string, string] => e[1] !== undefined),
   ).toString();
 
-/** The filterable provisioning log; `page` is absent when this deployment keeps no log. */
-export function LogPage(props: { chrome: Chrome; tenant: string; query: RequestQuery; page?: LogPageData }) {
+/** The filterable provisioning log, a page at a time. */
+export function LogPage(props: { chrome: Chrome; tenant: string; query: RequestQuery; page: LogPageData }) {
   const { query, page } = props;
   return (
     <TenantFrame chrome={props.chrome} tenant={props.tenant} tab="log" title="Provisioning log">
@@ -49,17 +49,11 @@ export function LogPage(props: { chrome: Chrome; tenant: string; query: RequestQ
         </div>
         <button type="submit">Filter</button>
       </form>
-      {page ? (
-        <>
-          <LogTable requests={page.requests} caption={`Requests, newest first${query.status ? `, status ${query.status}` : ""}`} />
-          {page.nextCursor && (
-            <p>
-              <a href={`${tenantPath(props.tenant, "/log")}?${queryString(query, page.nextCursor)}`}>Older requests</a>
-            </p>
-          )}
-        </>
-      ) : (
-        <p>No provisioning log in this deployment.</p>
+      <LogTable requests={page.requests} caption={`Requests, newest first${query.status ? `, status ${query.status}` : ""}`} />
+      {page.nextCursor && (
+        <p>
+          <a href={`${tenantPath(props.tenant, "/log")}?${queryString(query, page.nextCursor)}`}>Older requests</a>
+        </p>
       )}
     </TenantFrame>
   );

@@ -5,7 +5,7 @@ import type { TenantConfig } from "../../tenancy/config.ts";
 import { FailureGroups } from "../components/failure-groups.tsx";
 import { HealthBadge, percent } from "../components/health-badge.tsx";
 import { HourlyChart } from "../components/hourly-chart.tsx";
-import type { FailureGroup, Health, HealthWindow, HourBucket } from "../components/log-data.ts";
+import type { FailureGroup, Health, HealthWindow, HourBucket } from "../../requests/read.ts";
 import { type Chrome, Layout } from "./layout.tsx";
 import { authMethods } from "./tenants.tsx";
 import { HeadRow } from "../components/head-row.tsx";
@@ -63,7 +63,7 @@ function WindowFacts({ label, w }: { label: string; w: HealthWindow }) {
   );
 }
 
-/** From the provisioning log; absent until the log is there to read. */
+/** From the provisioning log. */
 export interface TenantLogSummary {
   health: Health;
   hours: HourBucket[];
@@ -75,36 +75,37 @@ export interface TenantOverviewProps {
   tenant: TenantOverview;
   config: TenantConfig;
   auth: AuthStateRows;
-  log?: TenantLogSummary;
+  log: TenantLogSummary;
+  now: Date;
 }
 
-export function TenantOverviewPage({ chrome, tenant, config, auth, log }: TenantOverviewProps) {
+/** Body capture as the operator reads it: off, or on with the time it turns itself off. */
+export const captureState = (until: string | null, now: Date) =>
+  until === null || Date.parse(until) <= now.getTime() ? "off" : `on until ${until}`;
+
+export function TenantOverviewPage({ chrome, tenant, config, auth, log, now }: TenantOverviewProps) {
   const s = config.settings;
   const t = tenant.id;
   return (
     <TenantFrame chrome={chrome} tenant={t} tab="overview" title="Overview">
       <section aria-labelledby="health">
         <h2 id="health">Health</h2>
-        {log ? (
-          <dl class="facts">
-            <dt>Verdict</dt>
-            <dd>
-              <HealthBadge health={log.health} />
-            </dd>
-            <WindowFacts label="Last 24 h" w={log.health.last24h} />
-            <WindowFacts label="Last 7 days" w={log.health.last7d} />
-          </dl>
-        ) : (
-          <p>No provisioning log in this deployment.</p>
-        )}
+        <dl class="facts">
+          <dt>Verdict</dt>
+          <dd>
+            <HealthBadge health={log.health} />
+          </dd>
+          <WindowFacts label="Last 24 h" w={log.health.last24h} />
+          <WindowFacts label="Last 7 days" w={log.health.last7d} />
+        </dl>
       </section>
       <section aria-labelledby="hours">
         <h2 id="hours">Requests per hour, 7 days</h2>
-        {log ? <HourlyChart buckets={log.hours} /> : <p>No provisioning log in this deployment.</p>}
+        <HourlyChart buckets={log.hours} />
       </section>
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by reason, 7 days</h2>
-        {log ? <FailureGroups groups={log.failures} /> : <p>No provisioning log in this deployment.</p>}
+        <FailureGroups groups={log.failures} />
       </section>
       <section aria-labelledby="settings">
         <h2 id="settings">Settings</h2>
@@ -123,6 +124,12 @@ export function TenantOverviewPage({ chrome, tenant, config, auth, log }: Tenant
           <dd>{s.allowedDomains.length ? s.allowedDomains.join(", ") : "any"}</dd>
           <dt>Rate limit</dt>
           <dd>{s.rateLimitPerSecond === null ? "deployment default" : `${s.rateLimitPerSecond} requests/s`}</dd>
+          <dt>Provisioning log kept</dt>
+          <dd>{tenant.requestLogRetentionDays === null ? "deployment default" : `${tenant.requestLogRetentionDays} days`}</dd>
+          <dt>Body capture of failed requests</dt>
+          <dd>
+            {captureState(tenant.captureBodiesUntil, now)} (<a href={tenantPath(t, "/actions/capture-bodies")}>change…</a>)
+          </dd>
           <dt>Schema extensions</dt>
           <dd>{config.extensions.length ? config.extensions.map((e) => e.urn).join(", ") : "none"}</dd>
         </dl>

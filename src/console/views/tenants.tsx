@@ -1,7 +1,8 @@
 import type { TenantOverview } from "../../db/console.ts";
 import { HealthBadge, percent } from "../components/health-badge.tsx";
-import type { Health } from "../components/log-data.ts";
+import type { TenantActivity } from "../../requests/read.ts";
 import { type Chrome, Layout } from "./layout.tsx";
+import { tenantPath } from "./tenant.tsx";
 import { HeadRow } from "../components/head-row.tsx";
 
 export function authMethods(t: TenantOverview): string {
@@ -14,8 +15,16 @@ export function authMethods(t: TenantOverview): string {
   return on.length ? on.join(", ") : "none";
 }
 
-/** health: by tenant id, from the provisioning log; a tenant without an entry shows no verdict. */
-export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenants: TenantOverview[]; health?: Map<string, Health> }) {
+/** activity: by tenant id, from the provisioning log. */
+export function TenantsPage({
+  chrome,
+  tenants,
+  activity,
+}: {
+  chrome: Chrome;
+  tenants: TenantOverview[];
+  activity: Map<string, TenantActivity>;
+}) {
   return (
     <Layout title="Tenants" chrome={chrome}>
       <h1>Tenants</h1>
@@ -34,16 +43,16 @@ export function TenantsPage({ chrome, tenants, health }: { chrome: Chrome; tenan
             </thead>
             <tbody>
               {tenants.map((t) => {
-                const h = health?.get(t.id);
+                const h = activity.get(t.id);
                 return (
                   <tr>
                     <th scope="row">
-                      <a href={`/console/tenants/${t.id}`}>{t.id}</a>
+                      <a href={tenantPath(t.id)}>{t.id}</a>
                     </th>
                     <td>{h ? <HealthBadge health={h} /> : "–"}</td>
-                    <td>{h ? h.last24h.requests : "–"}</td>
-                    <td>{h ? percent(h.last24h.failureRatio) : "–"}</td>
-                    <td>{h?.last24h.lastRequestAt ? <time datetime={h.last24h.lastRequestAt}>{h.last24h.lastRequestAt}</time> : "–"}</td>
+                    <td>{h ? h.requests : "–"}</td>
+                    <td>{h ? percent(h.failureRatio) : "–"}</td>
+                    <td>{h?.lastRequestAt ? <time datetime={h.lastRequestAt}>{h.lastRequestAt}</time> : "–"}</td>
                     <td>{t.users}</td>
                     <td>{t.groups}</td>
                     <td>{authMethods(t)}</td>

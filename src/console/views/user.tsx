@@ -1,13 +1,16 @@
 import type { FeedEvent } from "../../events/read.ts";
+import type { LoggedRequest } from "../../requests/read.ts";
 import type { ScimData } from "../../scim/validate.ts";
+import { LogTable } from "../components/log-table.tsx";
 import { EventList } from "./events.tsx";
 import type { Chrome } from "./layout.tsx";
 import { TenantFrame, tenantPath } from "./tenant.tsx";
 
 // "What did Entra send for alice@contoso.com, and what did we answer?": the user as GET returns it,
-// its groups, and every event that changed it (each with the attributes it had before).
+// its groups, every event that changed it (each with the attributes it had before), and the logged
+// requests that touched it, with their bodies where capture was on.
 
-export function UserPage(props: { chrome: Chrome; tenant: string; user: ScimData; events: FeedEvent[] }) {
+export function UserPage(props: { chrome: Chrome; tenant: string; user: ScimData; events: FeedEvent[]; requests: LoggedRequest[] }) {
   const groups = (props.user.groups as { value: string; display: string }[] | undefined) ?? [];
   return (
     <TenantFrame chrome={props.chrome} tenant={props.tenant} tab="users" title={String(props.user.userName)}>
@@ -33,6 +36,8 @@ export function UserPage(props: { chrome: Chrome; tenant: string; user: ScimData
       <pre>{JSON.stringify(props.user, null, 2)}</pre>
       <h3>History</h3>
       <EventList events={props.events} tenant={props.tenant} />
+      <h3>Requests</h3>
+      <LogTable requests={props.requests} caption="Requests that touched this user, newest first" />
     </TenantFrame>
   );
 }

@@ -1,0 +1,1 @@
+CREATE INDEX `request_log_tenant_resource` ON `request_log` (`tenant_id`,`resource_id`,`id`);
