@@ -34,7 +34,8 @@ export interface ResourceWrites {
   remove(id: string, ifMatch?: string): Promise<void>;
 }
 
-export type WriteOp = keyof ResourceWrites;
+/** The writes whose success the write's own statement can log (a user's: migrations/0015). */
+export type LoggedOp = "create" | "replace" | "patch";
 
 /**
  * `type` is the tenant's own resource type (its extensions included), from the request's config.
@@ -45,7 +46,7 @@ export function writesFor(
   env: Env,
   tenant: string,
   config: TenantConfig,
-  log: (op: WriteOp) => WriteLog | undefined = () => undefined,
+  log: (op: LoggedOp) => WriteLog | undefined = () => undefined,
 ): ResourceWrites {
   const writer = writerFor(env, tenant);
   const id = type.id as "User" | "Group";
@@ -72,7 +73,7 @@ export function writesFor(
       const { value, hashes } = await patchOps(body);
       return call(writer.patch(tenant, id, policy, rid, value, ifMatch, hashes, log("patch")));
     },
-    remove: (rid, ifMatch) => call(writer.remove(tenant, id, policy, rid, ifMatch, log("remove"))),
+    remove: (rid, ifMatch) => call(writer.remove(tenant, id, policy, rid, ifMatch)),
   };
 }
 

@@ -13,7 +13,6 @@ import { tooManyRequests } from "../ratelimit/tenant.ts";
 import { lastSeq } from "../events/read.ts";
 import { commitWaiters } from "./commit-waiters.ts";
 import { webhookAlarm } from "./webhook-alarm.ts";
-import { requestJournal } from "./request-journal.ts";
 import type { WriteLog } from "../requests/record.ts";
 import { logStorageFailure } from "../lib/error-report.ts";
 import { capture, type WriteResult } from "./result.ts";
@@ -34,13 +33,11 @@ export class TenantWriter extends DurableObject<Env> {
   private readonly recentUsers = recentWrites();
   private readonly commits = commitWaiters();
   private readonly webhooks: ReturnType<typeof webhookAlarm>;
-  private readonly journal: ReturnType<typeof requestJournal>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = database(env.DB);
     this.webhooks = webhookAlarm(ctx.storage, this.db, env.WEBHOOK_ALLOW_LOCAL_HTTP === "true");
-    this.journal = requestJournal(ctx.storage, this.db);
   }
 
   private serial<T>(
@@ -49,7 +46,7 @@ export class TenantWriter extends DurableObject<Env> {
     policy: WritePolicy,
     work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>,
     hashedPasswords: readonly string[] = [],
-    log?: { entry: WriteLog; resourceId?: string },
+    log?: WriteLog,
   ) {
     const received = Date.now();
     const domain = domains[type];
@@ -66,14 +63,13 @@ export class TenantWriter extends DurableObject<Env> {
       policy,
       recentUsers: this.recentUsers,
       hashedPasswords,
+      log: log && { entry: log, received },
     };
     const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
     this.tail = run.catch(() => undefined);
     run.then(
       (result) => {
         if (!result.ok) return;
-        // Before the answer is released (output gate): the log row outlives the Worker's buffer.
-        if (log) this.journal.append(log.entry, received, log.resourceId ?? (result.value as { id?: string } | undefined)?.id ?? null);
         this.commits.notify();
         // Delivery runs in the alarm, never in the write: arming it touches only the object's storage.
         // Not armed (storage failed): the next write or the cron arms it.
@@ -86,9 +82,9 @@ export class TenantWriter extends DurableObject<Env> {
   }
 
   // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
-  // `log`: the request's provisioning-log row, journaled if the write succeeds (durable/request-journal.ts).
+  // `log`: the request's provisioning-log row, recorded by the write's own statement (a user's create, replace or patch).
   create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[], log?: WriteLog) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes, log && { entry: log });
+    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes, log);
   }
 
   replace(
@@ -101,7 +97,7 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log && { entry: log, resourceId: id });
+    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
   }
 
   patch(
@@ -114,11 +110,11 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log && { entry: log, resourceId: id });
+    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
   }
 
-  remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string, log?: WriteLog) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch), [], log && { entry: log, resourceId: id });
+  remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch));
   }
 
   /** The feed's long poll: resolves once a write commits after `afterSeq`, or after `ms`. Reads only the counter. */
@@ -131,8 +127,7 @@ export class TenantWriter extends DurableObject<Env> {
     return this.webhooks.kick(tenant);
   }
 
-  override async alarm() {
-    await this.journal.copy();
+  override alarm() {
     return this.webhooks.run();
   }
 }

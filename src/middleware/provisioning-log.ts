@@ -10,9 +10,10 @@ import { tenantFromHost } from "./tenant-host.ts";
 // The provisioning log (README: Provisioning log): a row for every SCIM and token-endpoint request
 // of a tenant, refused ones included. The tenant is the one the credential proved, else the one the
 // host names, else (token endpoint on the single host) the one the client id names; a request with
-// none of these belongs to no tenant and is not recorded. A successful write's row is also journaled
-// by the tenant's writer (durable/request-journal.ts), under the same id; a Bulk request's row, which
-// spans several writer calls, is written before its answer instead, as a failure's is.
+// none of these belongs to no tenant and is not recorded. A user's successful create, replace or
+// patch records its row in the write's own statement (migrations/0015), so the Worker writes none;
+// any other successful write (a group's, a user's DELETE, Bulk) has its row written before its
+// answer, as a failure's is; a successful read's or token request's row is buffered (requests/record.ts).
 
 const LOGGED = /^\/(scim|oauth\/token)(\/|$)/i;
 const RESOURCE = /\/(?:Users|Groups)\/([^/?]+)/i;
@@ -75,21 +76,26 @@ function rowOf(c: Context<AppEnv>, { id, time }: Logged, tenant: string, status:
   };
 }
 
-/** The row for the tenant's writer to journal if the write succeeds and is answered `status`; none when the log is off or for Bulk. */
+/** The row for a user write to record if it succeeds and is answered `status`; none when the log is off or for Bulk. */
 export function writeLogOf(c: Context<AppEnv>, status: number): WriteLog | undefined {
   const logged = c.var.logged;
-  if (!logged?.journaled) return undefined;
+  if (!logged?.loggable) return undefined;
+  logged.recorded = true;
   return { row: rowOf(c, logged, c.var.tenant, status), elapsedMs: Date.now() - logged.started };
 }
+
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+// POSTs that write nothing of the tenant's: a token request, a search.
+const POSTED_READS = /^\/oauth\/token|\/\.search$/i;
 
 export const provisioningLog = createMiddleware<AppEnv>(async (c, next) => {
   if (c.env.REQUEST_LOG === "off" || !LOGGED.test(c.req.path)) return next();
   const started = Date.now();
   const time = new Date(started).toISOString();
-  const bulk = BULK.test(c.req.path);
-  const logged = { id: logId(time), time, started, journaled: !bulk };
+  const logged = { id: logId(time), time, started, loggable: !BULK.test(c.req.path), recorded: false };
   c.set("logged", logged);
   await next();
+  if (logged.recorded && c.res.status < 400) return;
   const tenant = tenantOf(c);
   if (!tenant) return;
   const row: LogRow = {
@@ -99,7 +105,8 @@ export const provisioningLog = createMiddleware<AppEnv>(async (c, next) => {
   };
   const db = database(c.env.DB);
   if (c.res.status < 400) {
-    if (bulk) await recordNow(db, row);
+    // A write's row is never lost; a read's or a token request's may be (README: Provisioning log).
+    if (WRITES.has(c.req.method) && !POSTED_READS.test(c.req.path)) await recordNow(db, row);
     else recordLater(db, row, (work) => c.executionCtx.waitUntil(work));
     return;
   }

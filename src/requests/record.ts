@@ -18,13 +18,30 @@ import type { StoredRequest } from "./logged.ts";
 export type LogRow = StoredRequest & { tenant: string };
 
 /**
- * What the tenant's writer needs to journal a write's row if the write succeeds (durable/request-journal.ts):
- * the row as the Worker will write it, but for the resource id and the duration, which only the
- * writer's outcome gives; `elapsedMs` is the Worker's time before the call.
+ * What a user write needs to record the request's row itself (migrations/0015): the row as the Worker
+ * would write it, but for the resource id and the duration, which only the write gives; `elapsedMs`
+ * is the Worker's time before the writer call.
  */
 export interface WriteLog {
   row: Omit<LogRow, "resourceId" | "durationMs">;
   elapsedMs: number;
+}
+
+/** The "log" member of a user's pending_event: what the triggers cannot take from the row itself (tenant, resource id). */
+export function pendingLog(log: { entry: WriteLog; received: number } | undefined) {
+  if (!log) return undefined;
+  const { row, elapsedMs } = log.entry;
+  return {
+    id: row.id,
+    time: row.time,
+    method: row.method,
+    path: row.path,
+    status: row.status,
+    durationMs: elapsedMs + Date.now() - log.received,
+    credentialKind: row.credentialKind,
+    credentialId: row.credentialId,
+    correlationId: row.correlationId,
+  };
 }
 
 const FLUSH_MS = 200;

@@ -1,4 +1,4 @@
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env, evictDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_CREDENTIALS, createClient, randomAddress } from "../helpers/oauth.ts";
 import { type RoundTrips, roundTripsOf, serve } from "../helpers/round-trips.ts";
@@ -95,11 +95,13 @@ const BUDGETS: Record<string, RoundTrips> = {
   "provisioning log: Test Connection, its row flushed after the answer": { d1: 2, rpc: 0 },
   // A failed request's row is written before its answer: here the only D1 call (the filter failed to parse).
   "provisioning log: a 400 (invalid filter), its row written before the answer": { d1: 1, rpc: 0 },
-  // A successful write's row is also journaled by the tenant's writer, in its own SQLite storage: no
-  // D1 call and no RPC of its own. Its alarm copies the journal later, one statement per 100 rows.
-  "provisioning log: POST /Users, its row flushed after the answer and journaled by the writer": { d1: 2, rpc: 1 },
-  "provisioning log: the writer's alarm copying 3 journaled rows": { d1: 1, rpc: 0 },
-  // Bulk's row (several writer calls, nothing journaled) is written before its answer, as a failure's.
+  // A user's successful create, replace or patch records its row in the write's own statement (by
+  // trigger, migrations/0015): no D1 call of its own, and no flush after the answer.
+  "provisioning log: POST /Users, its row recorded by the write's statement": { d1: 1, rpc: 1 },
+  "provisioning log: PATCH /Users, its row recorded by the write's statement": { d1: 1, rpc: 1 },
+  // Any other successful write's row is written before its answer, as a failure's: one D1 call more.
+  "provisioning log: DELETE /Users, its row written before the answer": { d1: 2, rpc: 1 },
+  "provisioning log: PATCH /Groups add 1 member, its row written before the answer": { d1: 2, rpc: 1 },
   "provisioning log: POST /Bulk with 3 creates, its row written before the answer": { d1: 4, rpc: 3 },
   // The operator console (README: Console), its admin key cached. The tenants list: the tenants and
   // every tenant's 24 h activity, two statements sent together, however many tenants there are.
@@ -262,13 +264,31 @@ describe("round trips per request kind", () => {
   row("provisioning log: a 400 (invalid filter), its row written before the answer", () =>
     measure(400, () => callerFor(caller.tenant, { log: true }).send("GET", `/Users?filter=${q("userName eq")}`)),
   );
-  row("provisioning log: POST /Users, its row flushed after the answer and journaled by the writer", () =>
+  row("provisioning log: POST /Users, its row recorded by the write's statement", () =>
     measure(201, () => callerFor(caller.tenant, { log: true }).send("POST", "/Users", entraUser("logged@contoso.com"))),
   );
-  row("provisioning log: the writer's alarm copying 3 journaled rows", async () => {
-    const logged = callerFor((await warmTenant("rtlog")).tenant, { log: true });
-    for (const name of ["j1", "j2", "j3"]) await createUser(logged, `${name}@contoso.com`);
-    return roundTripsOf(async () => expect(await runDurableObjectAlarm(writerOf(logged.tenant.name))).toBe(true));
+  row("provisioning log: PATCH /Users, its row recorded by the write's statement", () =>
+    measure(200, () =>
+      callerFor(caller.tenant, { log: true }).send(
+        "PATCH",
+        `/Users/${userId}`,
+        patch({ op: "Replace", path: "displayName", value: "Logged" }),
+      ),
+    ),
+  );
+  row("provisioning log: DELETE /Users, its row written before the answer", async () => {
+    const id = await createUser(caller, "logged-gone@contoso.com");
+    return measure(204, () => callerFor(caller.tenant, { log: true }).send("DELETE", `/Users/${id}`));
+  });
+  row("provisioning log: PATCH /Groups add 1 member, its row written before the answer", async () => {
+    const group = await createGroup(caller, "Logged");
+    return measure(204, () =>
+      callerFor(caller.tenant, { log: true }).send(
+        "PATCH",
+        `/Groups/${group}`,
+        patch({ op: "Add", path: "members", value: [{ value: userId }] }),
+      ),
+    );
   });
   row("provisioning log: POST /Bulk with 3 creates, its row written before the answer", () =>
     measure(200, () =>
