@@ -50,6 +50,12 @@ export interface Variables {
   credential?: Credential;
   /** For the provisioning log: the tenant a token-endpoint request was for, when the host names none. */
   logTenant?: string;
+  /**
+   * For the provisioning log: this request's row id and start. `loggable`: its write may record the row
+   * itself (not Bulk, whose row spans several writes); `recorded`: a user write was given the row, so
+   * if it succeeds its own statement recorded it.
+   */
+  logged?: { id: string; time: string; started: number; loggable: boolean; recorded: boolean };
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };

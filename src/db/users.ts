@@ -4,6 +4,7 @@ import { type ResourceTypeDef, userResourceType } from "../scim/schema/resource-
 import type { Membership, StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import { pendingUserEvent } from "../events/record.ts";
+import type { pendingLog } from "../requests/record.ts";
 import { type Statement, type Database, type ListQuery, listPage, runPreparedBatch, TENANT, totalOver } from "./client.ts";
 import { leaveAllGroupsStatement } from "./groups.ts";
 import { prepared } from "./prepared.ts";
@@ -86,6 +87,8 @@ export interface UserEvent {
   type: "user.created" | "user.updated";
   previous?: Record<string, unknown>;
   extra?: Record<string, unknown>;
+  /** The request's provisioning-log row (requests/record.ts pendingLog), inserted by the same triggers. */
+  log?: ReturnType<typeof pendingLog>;
 }
 
 const findUserStatement = (db: Database) =>

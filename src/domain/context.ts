@@ -3,6 +3,7 @@ import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { RateRule } from "../ratelimit/bucket.ts";
 import type { DeleteMode, ExtensionDef } from "../tenancy/config.ts";
 import type { RecentWrites } from "./recent.ts";
+import type { WriteLog } from "../requests/record.ts";
 
 /** What the Worker sends the tenant's writer with each write: the tenant's schemas and policy. */
 export interface WritePolicy {
@@ -26,4 +27,6 @@ export interface WriteContext {
   recentUsers: RecentWrites;
   /** The password hashes the Worker put in this write's data or operations (domain/passwords.ts). */
   hashedPasswords: readonly string[];
+  /** The request's provisioning-log row, for the write's statement to record (`received`: when the writer got the call). */
+  log?: { entry: WriteLog; received: number };
 }

@@ -11,6 +11,7 @@ import {
 } from "../db/users.ts";
 import { previousValues } from "../events/previous.ts";
 import { recorded, resourceEvent } from "../events/record.ts";
+import { pendingLog } from "../requests/record.ts";
 import { hashPassword } from "../lib/crypto.ts";
 import { notFound, ScimError } from "../scim/errors.ts";
 import { keepImmutable } from "../scim/immutable.ts";
@@ -68,7 +69,7 @@ export async function createUser(ctx: WriteContext, input: ScimData): Promise<St
       user,
       passwordHash ?? null,
       json,
-      { type: "user.created" },
+      { type: "user.created", log: pendingLog(ctx.log) },
       uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version),
     );
     ctx.recentUsers.remember(user, json);
@@ -102,8 +103,8 @@ async function store(ctx: WriteContext, current: StoredResource, input: ScimData
   try {
     // A restored user is new again to the feed's consumers, who saw it deleted.
     const event: UserEvent = restoring
-      ? { type: "user.created", extra: { restored: true } }
-      : { type: "user.updated", previous: previousValues(ctx.type, current.data, data) };
+      ? { type: "user.created", extra: { restored: true }, log: pendingLog(ctx.log) }
+      : { type: "user.updated", previous: previousValues(ctx.type, current.data, data), log: pendingLog(ctx.log) };
     const unique = uniqueValueStatements(ctx.db, ctx.tenant, ctx.type, user.id, user.version);
     memberships = await updateUser(ctx.db, ctx.tenant, ctx.type, user, passwordHash, json, current.version, event, unique);
   } catch (error) {

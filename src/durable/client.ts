@@ -9,6 +9,7 @@ import type { StoredResource } from "../scim/serialize.ts";
 import { parseResource } from "../scim/validate.ts";
 import { tenantRule } from "../ratelimit/tenant.ts";
 import type { TenantConfig } from "../tenancy/config.ts";
+import type { WriteLog } from "../requests/record.ts";
 import { unavailable, unwrap, type WriteResult } from "./result.ts";
 import type { TenantWriter } from "./tenant-writer.ts";
 
@@ -33,8 +34,20 @@ export interface ResourceWrites {
   remove(id: string, ifMatch?: string): Promise<void>;
 }
 
-/** `type` is the tenant's own resource type (its extensions included), from the request's config. */
-export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, config: TenantConfig): ResourceWrites {
+/** The writes whose success the write's own statement can log (a user's: migrations/0015). */
+export type LoggedOp = "create" | "replace" | "patch";
+
+/**
+ * `type` is the tenant's own resource type (its extensions included), from the request's config.
+ * `log` gives the request's log row for an operation, taken when the call is made (its elapsed time).
+ */
+export function writesFor(
+  type: ResourceTypeDef,
+  env: Env,
+  tenant: string,
+  config: TenantConfig,
+  log: (op: LoggedOp) => WriteLog | undefined = () => undefined,
+): ResourceWrites {
   const writer = writerFor(env, tenant);
   const id = type.id as "User" | "Group";
   const policy: WritePolicy = {
@@ -50,15 +63,15 @@ export function writesFor(type: ResourceTypeDef, env: Env, tenant: string, confi
   return {
     create: async (body) => {
       const { value, hashes } = await parse(body);
-      return call(writer.create(tenant, id, policy, value, hashes));
+      return call(writer.create(tenant, id, policy, value, hashes, log("create")));
     },
     replace: async (rid, body, ifMatch) => {
       const { value, hashes } = await parse(body);
-      return call(writer.replace(tenant, id, policy, rid, value, ifMatch, hashes));
+      return call(writer.replace(tenant, id, policy, rid, value, ifMatch, hashes, log("replace")));
     },
     patch: async (rid, body, ifMatch) => {
       const { value, hashes } = await patchOps(body);
-      return call(writer.patch(tenant, id, policy, rid, value, ifMatch, hashes));
+      return call(writer.patch(tenant, id, policy, rid, value, ifMatch, hashes, log("patch")));
     },
     remove: (rid, ifMatch) => call(writer.remove(tenant, id, policy, rid, ifMatch)),
   };

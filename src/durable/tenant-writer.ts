@@ -13,6 +13,7 @@ import { tooManyRequests } from "../ratelimit/tenant.ts";
 import { lastSeq } from "../events/read.ts";
 import { commitWaiters } from "./commit-waiters.ts";
 import { webhookAlarm } from "./webhook-alarm.ts";
+import type { WriteLog } from "../requests/record.ts";
 import { logStorageFailure } from "../lib/error-report.ts";
 import { capture, type WriteResult } from "./result.ts";
 
@@ -45,7 +46,9 @@ export class TenantWriter extends DurableObject<Env> {
     policy: WritePolicy,
     work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>,
     hashedPasswords: readonly string[] = [],
+    log?: WriteLog,
   ) {
+    const received = Date.now();
     const domain = domains[type];
     if (!domain) throw new Error(`unknown resource type ${type}`);
     const { decision, bucket } = take(this.bucket, policy.rate, Date.now());
@@ -60,6 +63,7 @@ export class TenantWriter extends DurableObject<Env> {
       policy,
       recentUsers: this.recentUsers,
       hashedPasswords,
+      log: log && { entry: log, received },
     };
     const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
     this.tail = run.catch(() => undefined);
@@ -78,16 +82,35 @@ export class TenantWriter extends DurableObject<Env> {
   }
 
   // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
-  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[]) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes);
+  // `log`: the request's provisioning-log row, recorded by the write's own statement (a user's create, replace or patch).
+  create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[], log?: WriteLog) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes, log);
   }
 
-  replace(tenant: string, type: TypeId, policy: WritePolicy, id: string, data: ScimData, ifMatch?: string, hashes?: string[]) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes);
+  replace(
+    tenant: string,
+    type: TypeId,
+    policy: WritePolicy,
+    id: string,
+    data: ScimData,
+    ifMatch?: string,
+    hashes?: string[],
+    log?: WriteLog,
+  ) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
   }
 
-  patch(tenant: string, type: TypeId, policy: WritePolicy, id: string, ops: PatchOp[], ifMatch?: string, hashes?: string[]) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes);
+  patch(
+    tenant: string,
+    type: TypeId,
+    policy: WritePolicy,
+    id: string,
+    ops: PatchOp[],
+    ifMatch?: string,
+    hashes?: string[],
+    log?: WriteLog,
+  ) {
+    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
   }
 
   remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {

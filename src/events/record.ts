@@ -69,7 +69,7 @@ const holds = (bag: unknown, name: string) => typeof bag === "object" && bag !==
 export function pendingUserEvent(
   type: ResourceTypeDef,
   data: ScimData,
-  event: { type: EventType; previous?: Record<string, unknown>; extra?: Record<string, unknown> },
+  event: { type: EventType; previous?: Record<string, unknown>; extra?: Record<string, unknown>; log?: object },
 ): string {
   const schemas = [type.schema.id, ...type.extensions.filter(({ schema }) => data[schema.id] !== undefined).map(({ schema }) => schema.id)];
   const hides = hiddenNames(type).some(([urn, name]) => holds(urn === null ? data : data[urn], name));

@@ -2,20 +2,49 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { StoredRequest } from "./logged.ts";
 
-// Writing the provisioning log (README: Provisioning log, "Where it lives"). Every row goes through
-// one statement that takes the rows as a JSON array (one bound parameter, so D1's 100-parameter limit
-// never splits a flush) and joins them to their tenant: a host naming no tenant leaves no row, and
-// bodies are kept only while the tenant's capture is on, decided by D1 at the row's own time, so the
-// request never reads the setting.
+// Writing the provisioning log (README: Provisioning log, "Where it lives"). Every row but a user
+// write's (which its own statement records: pendingLog below) goes through one statement that takes
+// the rows as a JSON array (one bound parameter, so D1's 100-parameter limit never splits a flush)
+// and joins them to their tenant: a host naming no tenant leaves no row, and bodies are kept only
+// while the tenant's capture is on, decided by D1 at the row's own time, so the request never reads
+// the setting.
 //  - A failed request's row is written before its response is sent: a failure is never lost, and
 //    failures are few (a tenant failing often is exactly the one worth its extra round trip).
-//  - A successful request's row waits in this isolate's buffer and goes with its neighbours in one
+//  - Any other successful write's row is written before its answer too (middleware/provisioning-log.ts).
+//  - A successful read's row waits in this isolate's buffer and goes with its neighbours in one
 //    statement from ctx.waitUntil, FLUSH_MS after it came or at FLUSH_ROWS rows: the answer never
 //    waits for it. The request that writes a row keeps running (waitUntil) until the write is done,
 //    so only a crash of the isolate itself (not a writer reset) loses buffered rows.
 
 /** A row to write: the stored columns, and the tenant it belongs to. */
 export type LogRow = StoredRequest & { tenant: string };
+
+/**
+ * What a user write needs to record the request's row itself (migrations/0015): the row as the Worker
+ * would write it, but for the resource id and the duration, which only the write gives; `elapsedMs`
+ * is the Worker's time before the writer call.
+ */
+export interface WriteLog {
+  row: Omit<LogRow, "resourceId" | "durationMs">;
+  elapsedMs: number;
+}
+
+/** The "log" member of a user's pending_event: what the triggers cannot take from the row itself (tenant, resource id). */
+export function pendingLog(log: { entry: WriteLog; received: number } | undefined) {
+  if (!log) return undefined;
+  const { row, elapsedMs } = log.entry;
+  return {
+    id: row.id,
+    time: row.time,
+    method: row.method,
+    path: row.path,
+    status: row.status,
+    durationMs: elapsedMs + Date.now() - log.received,
+    credentialKind: row.credentialKind,
+    credentialId: row.credentialId,
+    correlationId: row.correlationId,
+  };
+}
 
 const FLUSH_MS = 200;
 const FLUSH_ROWS = 100;
@@ -66,7 +95,7 @@ function takeBuffer(): LogRow[] {
 }
 
 /**
- * A successful request's row: buffered, and written with the rows around it by the first request
+ * A successful read's (or token request's) row: buffered, and written with the rows around it by the first request
  * whose own timer finds its row (or an older one) still waiting. Each request waits only on promises
  * of its own: a promise shared between requests is cancelled with the request that made it.
  */

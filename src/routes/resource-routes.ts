@@ -18,6 +18,7 @@ import { etagOf, type StoredResource } from "../scim/serialize.ts";
 import type { TenantConfig } from "../tenancy/config.ts";
 import type { TenantTypes } from "../tenancy/resource-types.ts";
 import { memberSource } from "./render.ts";
+import { writeLogOf } from "../middleware/provisioning-log.ts";
 
 // The routes every resource type has (RFC 7644 §3.2-3.6), from a description of where it is stored
 // and how it renders. Handlers stay thin: parse, one domain call, render.
@@ -50,7 +51,17 @@ export const typeOf = (c: Context<AppEnv>, store: ResourceStore) => c.var.types[
 /** Writes of the store's type for this request's tenant, or 403 when the tenant has switched the type off. */
 export function writesOf(c: Context<AppEnv>, store: ResourceStore) {
   assertEnabled(c, store);
-  return writesFor(typeOf(c, store), c.env, c.var.tenant, c.var.config);
+  const type = typeOf(c, store);
+  if (type.id !== "User") return writesFor(type, c.env, c.var.tenant, c.var.config);
+  // The status each write answers when it succeeds, for the row a user write records (migrations/0015).
+  const answers = { create: 201, replace: 200, patch: patchAnswer(c, store) };
+  return writesFor(type, c.env, c.var.tenant, c.var.config, (op) => writeLogOf(c, answers[op]));
+}
+
+/** 204 when the store's PATCH answers no content and no attributes are asked for, else 200 with the resource. */
+function patchAnswer(c: Context<AppEnv>, store: ResourceStore) {
+  const asked = c.req.query("attributes") || c.req.query("excludedAttributes");
+  return store.patchAnswersNoContent && !asked ? 204 : 200;
 }
 
 export function assertEnabled(c: Context<AppEnv>, store: ResourceStore) {
@@ -131,8 +142,7 @@ export function resourceRoutes(store: ResourceStore) {
 
   routes.patch("/:id", async (c) => {
     const patched = await writes(c).patch(c.req.param("id"), await readJson(c), ifMatch(c));
-    const asked = c.req.query("attributes") || c.req.query("excludedAttributes");
-    if (store.patchAnswersNoContent && !asked) return c.body(null, 204, { ETag: etagOf(patched.version) });
+    if (patchAnswer(c, store) === 204) return c.body(null, 204, { ETag: etagOf(patched.version) });
     return render(c, patched);
   });
 

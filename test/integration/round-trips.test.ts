@@ -95,6 +95,14 @@ const BUDGETS: Record<string, RoundTrips> = {
   "provisioning log: Test Connection, its row flushed after the answer": { d1: 2, rpc: 0 },
   // A failed request's row is written before its answer: here the only D1 call (the filter failed to parse).
   "provisioning log: a 400 (invalid filter), its row written before the answer": { d1: 1, rpc: 0 },
+  // A user's successful create, replace or patch records its row in the write's own statement (by
+  // trigger, migrations/0015): no D1 call of its own, and no flush after the answer.
+  "provisioning log: POST /Users, its row recorded by the write's statement": { d1: 1, rpc: 1 },
+  "provisioning log: PATCH /Users, its row recorded by the write's statement": { d1: 1, rpc: 1 },
+  // Any other successful write's row is written before its answer, as a failure's: one D1 call more.
+  "provisioning log: DELETE /Users, its row written before the answer": { d1: 2, rpc: 1 },
+  "provisioning log: PATCH /Groups add 1 member, its row written before the answer": { d1: 2, rpc: 1 },
+  "provisioning log: POST /Bulk with 3 creates, its row written before the answer": { d1: 4, rpc: 3 },
   // The operator console (README: Console), its admin key cached. The tenants list: the tenants and
   // every tenant's 24 h activity, two statements sent together, however many tenants there are.
   "console: tenants list (as many with 3 tenants more)": { d1: 2, rpc: 0 },
@@ -255,6 +263,45 @@ describe("round trips per request kind", () => {
   );
   row("provisioning log: a 400 (invalid filter), its row written before the answer", () =>
     measure(400, () => callerFor(caller.tenant, { log: true }).send("GET", `/Users?filter=${q("userName eq")}`)),
+  );
+  row("provisioning log: POST /Users, its row recorded by the write's statement", () =>
+    measure(201, () => callerFor(caller.tenant, { log: true }).send("POST", "/Users", entraUser("logged@contoso.com"))),
+  );
+  row("provisioning log: PATCH /Users, its row recorded by the write's statement", () =>
+    measure(200, () =>
+      callerFor(caller.tenant, { log: true }).send(
+        "PATCH",
+        `/Users/${userId}`,
+        patch({ op: "Replace", path: "displayName", value: "Logged" }),
+      ),
+    ),
+  );
+  row("provisioning log: DELETE /Users, its row written before the answer", async () => {
+    const id = await createUser(caller, "logged-gone@contoso.com");
+    return measure(204, () => callerFor(caller.tenant, { log: true }).send("DELETE", `/Users/${id}`));
+  });
+  row("provisioning log: PATCH /Groups add 1 member, its row written before the answer", async () => {
+    const group = await createGroup(caller, "Logged");
+    return measure(204, () =>
+      callerFor(caller.tenant, { log: true }).send(
+        "PATCH",
+        `/Groups/${group}`,
+        patch({ op: "Add", path: "members", value: [{ value: userId }] }),
+      ),
+    );
+  });
+  row("provisioning log: POST /Bulk with 3 creates, its row written before the answer", () =>
+    measure(200, () =>
+      callerFor(caller.tenant, { log: true }).send("POST", "/Bulk", {
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        Operations: ["lb1", "lb2", "lb3"].map((name) => ({
+          method: "POST",
+          path: "/Users",
+          bulkId: name,
+          data: entraUser(`${name}@contoso.com`),
+        })),
+      }),
+    ),
   );
 
   const consolePage = async (path: string) => {
