@@ -1,10 +1,11 @@
 import { createApp } from "./app.ts";
 import { database } from "./db/client.ts";
 import type { Env } from "./env.ts";
-import { defaultRetentionDays, pruneEvents } from "./events/retention.ts";
+import { daysSetting } from "./db/prune.ts";
+import { pruneEvents } from "./events/retention.ts";
 import { deliverWebhooks } from "./durable/client.ts";
 import { pruneDeliveries, tenantsBehind } from "./webhooks/upkeep.ts";
-import { defaultLogRetentionDays, pruneRequestLog } from "./requests/retention.ts";
+import { pruneRequestLog } from "./requests/retention.ts";
 
 export { TenantWriter } from "./durable/tenant-writer.ts";
 export { RateLimiter } from "./ratelimit/limiter.ts";
@@ -17,7 +18,7 @@ export default {
   // log and the provisioning log, and a delivery pass for every tenant with a webhook behind.
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(
-      pruneEvents(database(env.DB), defaultRetentionDays(env.EVENT_RETENTION_DAYS)).then((pruned) =>
+      pruneEvents(database(env.DB), daysSetting(env.EVENT_RETENTION_DAYS, 30)).then((pruned) =>
         console.log(JSON.stringify({ level: "info", event: "events_pruned", pruned })),
       ),
     );
@@ -27,7 +28,7 @@ export default {
       ),
     );
     ctx.waitUntil(
-      pruneRequestLog(database(env.DB), defaultLogRetentionDays(env.REQUEST_LOG_RETENTION_DAYS)).then((pruned) =>
+      pruneRequestLog(database(env.DB), daysSetting(env.REQUEST_LOG_RETENTION_DAYS, 14)).then((pruned) =>
         console.log(JSON.stringify({ level: "info", event: "request_log_pruned", pruned })),
       ),
     );

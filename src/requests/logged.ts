@@ -23,22 +23,12 @@ export interface LoggedRequest {
 }
 
 /** A request_log row with camelCase names, as Drizzle reads it and the CLI selects it. */
-export interface StoredRequest {
-  id: string;
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  scimType: string | null;
-  detail: string | null;
-  resourceId: string | null;
+export type StoredRequest = Omit<LoggedRequest, "credential" | "bodies"> & {
   credentialKind: CredentialKind;
   credentialId: string | null;
-  correlationId: string | null;
   requestBody: string | null;
   responseBody: string | null;
-}
+};
 
 /** A stored row as the admin API, the CLI's --json and the console show it. */
 export function toLogged(row: StoredRequest): LoggedRequest {

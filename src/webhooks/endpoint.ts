@@ -13,6 +13,15 @@ export const MAX_ENDPOINTS = 10;
 /** How long the secret before a rotation still signs, beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
+/** What adding an endpoint stores, whether the admin API or the CLI adds it. */
+export interface NewEndpoint {
+  id: string;
+  url: string;
+  types: readonly EventType[] | null;
+  secret: string;
+  createdAt: string;
+}
+
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 
 /** An endpoint as listings show it: never a secret. */

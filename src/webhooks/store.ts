@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { events, tenantEventCounters, tenants, webhookDeliveries, webhookEndpoints } from "../db/schema.ts";
-import type { EventType } from "../events/json.ts";
+import type { NewEndpoint } from "./endpoint.ts";
 
 // The webhook tables' statements for the Worker (admin API, delivery, cron). Every one is scoped by
 // tenant. Updates of an endpoint's delivery state are conditional on the state they were computed
@@ -54,14 +54,6 @@ export async function nextRetryAt(db: Database, tenant: string): Promise<string 
     .orderBy(asc(webhookEndpoints.nextAttemptAt))
     .limit(1);
   return row?.at ?? null;
-}
-
-export interface NewEndpoint {
-  id: string;
-  url: string;
-  types: readonly EventType[] | null;
-  secret: string;
-  createdAt: string;
 }
 
 /**

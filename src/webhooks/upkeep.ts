@@ -1,5 +1,6 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { daysBefore, pruneInChunks } from "../db/prune.ts";
 import { tenantEventCounters, webhookDeliveries, webhookEndpoints } from "../db/schema.ts";
 
 // The cron's share of webhooks (src/index.ts scheduled): the delivery log's 7 days, and a pass for
@@ -7,29 +8,15 @@ import { tenantEventCounters, webhookDeliveries, webhookEndpoints } from "../db/
 // retries spent) or never armed (an endpoint changed by the CLI) costs at most one cron period.
 
 const LOG_DAYS = 7;
-const DAY_MS = 86_400_000;
-const PRUNE_CHUNK = 10_000;
 
 /** Drops every endpoint's log entries older than 7 days at `now`; returns how many went. */
 export async function pruneDeliveries(db: Database, now: number = Date.now()): Promise<number> {
-  const cutoff = new Date(now - LOG_DAYS * DAY_MS).toISOString();
+  const cutoff = daysBefore(now, LOG_DAYS);
   const endpoints = await db.select({ tenantId: webhookEndpoints.tenantId, id: webhookEndpoints.id }).from(webhookEndpoints);
   let pruned = 0;
   for (const { tenantId, id } of endpoints) {
     const ofEndpoint = and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.endpointId, id));
-    for (;;) {
-      const oldest = db
-        .select({ attempt: webhookDeliveries.attempt })
-        .from(webhookDeliveries)
-        .where(and(ofEndpoint, lt(webhookDeliveries.time, cutoff)))
-        .limit(PRUNE_CHUNK);
-      const { meta } = await db
-        .delete(webhookDeliveries)
-        .where(and(ofEndpoint, inArray(webhookDeliveries.attempt, oldest)))
-        .run();
-      pruned += meta.changes;
-      if (meta.changes < PRUNE_CHUNK) break;
-    }
+    pruned += await pruneInChunks(db, webhookDeliveries, webhookDeliveries.attempt, ofEndpoint, lt(webhookDeliveries.time, cutoff));
   }
   return pruned;
 }

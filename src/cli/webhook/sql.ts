@@ -2,11 +2,10 @@
 // parameters): every value passes a pattern that cannot end an SQL string literal (cli/sql.ts).
 // The Worker's own statements are src/webhooks/store.ts; these mirror them in plain SQL.
 
-import type { EventType } from "../../events/json.ts";
 import { TENANT_NAME } from "../../lib/token-store.ts";
 import { WEBHOOK_SECRET } from "../../webhooks/signature.ts";
 import { ISO_INSTANT, literal } from "../sql.ts";
-import { type endpointView, WEBHOOK_ID } from "../../webhooks/endpoint.ts";
+import { type endpointView, type NewEndpoint, WEBHOOK_ID } from "../../webhooks/endpoint.ts";
 
 /** The columns endpointView (webhooks/endpoint.ts) reads, under the names it reads them by. */
 export type EndpointRow = Parameters<typeof endpointView>[0];
@@ -23,14 +22,6 @@ const secretLit = (secret: string) => literal(secret, WEBHOOK_SECRET, "webhook s
 const COLUMNS =
   "id, url, types, status, position, attempts, next_attempt_at AS nextAttemptAt, previous_until AS previousUntil, created_at AS createdAt";
 const one = (tenant: string, id: string) => `tenant_id = ${tenantLit(tenant)} AND id = ${idLit(id)}`;
-
-export interface NewEndpoint {
-  id: string;
-  url: string;
-  types: readonly EventType[] | null;
-  secret: string;
-  createdAt: string;
-}
 
 /** Only for an existing tenant with fewer than `max` endpoints; from the tenant's current seq. */
 export function insertEndpoint(tenant: string, e: NewEndpoint, max: number): string {
