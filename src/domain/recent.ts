@@ -12,6 +12,7 @@ import type { StoredResource } from "../scim/serialize.ts";
  */
 export interface RecentWrites {
   get(id: string): StoredResource | undefined;
+  has(id: string): boolean;
   /** `json`: the resource's data as stored. */
   remember(resource: StoredResource, json: string): void;
   forget(id: string): void;
@@ -41,6 +42,7 @@ export function recentWrites(maxBytes = 8 * 1024 * 1024): RecentWrites {
         entry && { id, data: JSON.parse(entry.json), created: entry.created, lastModified: entry.lastModified, version: entry.version }
       );
     },
+    has: (id) => entries.has(id),
     remember(resource, json) {
       forget(resource.id);
       if (json.length > maxBytes) return;

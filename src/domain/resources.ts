@@ -3,10 +3,20 @@ import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import type { WriteContext } from "./context.ts";
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from "./groups.ts";
-import { createUser, deleteUser, patchUser, replaceUser } from "./users.ts";
+import { createUser, deleteUser, patchUser, readUsersAhead, replaceUser, userToReadAhead, userWriteReadsNothing } from "./users.ts";
+
+/** Which write, as far as whether it reads before its batch depends on it. */
+export type WriteOp = { kind: "create" } | { kind: "rewrite" | "remove"; id: string; ifMatch?: string };
 
 /** The writes of one resource type, as the tenant's writer runs them. */
 export interface ResourceDomain {
+  /**
+   * True when `op` would reach D1 first with its one write batch, reading nothing before it, as things
+   * stand in the writer now: it may then be committed with the writes queued beside it (durable/group-commit.ts).
+   */
+  readsNothingFirst(ctx: WriteContext, op: WriteOp): boolean;
+  /** What `op` would read first that `read`, given the ids of several writes, can read for them all at once. */
+  readAhead?: { which(ctx: WriteContext, op: WriteOp): string | undefined; read(ctx: WriteContext, ids: string[]): Promise<void> };
   create(ctx: WriteContext, data: ScimData): Promise<StoredResource>;
   replace(ctx: WriteContext, id: string, data: ScimData, ifMatch?: string): Promise<StoredResource>;
   patch(ctx: WriteContext, id: string, ops: PatchOp[], ifMatch?: string): Promise<StoredResource>;
@@ -15,6 +25,14 @@ export interface ResourceDomain {
 
 /** Keyed by resource type id, the name that crosses the RPC boundary. */
 export const domains: Record<"User" | "Group", ResourceDomain> = {
-  User: { create: createUser, replace: replaceUser, patch: patchUser, remove: deleteUser },
-  Group: { create: createGroup, replace: replaceGroup, patch: patchGroup, remove: deleteGroup },
+  User: {
+    readsNothingFirst: userWriteReadsNothing,
+    readAhead: { which: userToReadAhead, read: readUsersAhead },
+    create: createUser,
+    replace: replaceUser,
+    patch: patchUser,
+    remove: deleteUser,
+  },
+  // A group's writes read first, or end with a read (their response), or both: each runs alone.
+  Group: { readsNothingFirst: () => false, create: createGroup, replace: replaceGroup, patch: patchGroup, remove: deleteGroup },
 };

@@ -4,6 +4,7 @@ import {
   deleteUserStatements,
   findDeletedByUserName,
   findUser,
+  findUsersById,
   insertUser,
   softDeleteUserStatements,
   type UserEvent,
@@ -20,6 +21,7 @@ import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import { parseResource, type ScimData } from "../scim/validate.ts";
 import type { WriteContext } from "./context.ts";
+import type { WriteOp } from "./resources.ts";
 import { checkAllowedDomains } from "./policy.ts";
 import { checkIfMatch, etagMatches } from "./precondition.ts";
 
@@ -52,6 +54,33 @@ const taken = (userName: unknown) => new ScimError(409, `userName '${String(user
 const changedMeanwhile = (id: string): never => {
   throw ScimError.retryLater(503, `User ${id} changed while this write ran; nothing was changed, retry the request`, 1);
 };
+
+/**
+ * What reads before its batch (domain/resources.ts readsNothingFirst): a create only when its
+ * insert objects, a PATCH or PUT when the writer does not remember the user or If-Match is sent,
+ * a delete when If-Match is sent.
+ */
+export function userWriteReadsNothing(ctx: WriteContext, op: WriteOp): boolean {
+  if (op.kind === "create") return true;
+  return op.ifMatch === undefined && (op.kind === "remove" || ctx.recentUsers.has(op.id));
+}
+
+/**
+ * Reading ahead (durable/group-commit.ts): the user a write would read first, when having it in the
+ * writer's memory spares that read (a PATCH or PUT without If-Match of a user not remembered).
+ */
+export function userToReadAhead(ctx: WriteContext, op: WriteOp): string | undefined {
+  return op.kind === "rewrite" && op.ifMatch === undefined && !ctx.recentUsers.has(op.id) ? op.id : undefined;
+}
+
+/**
+ * Puts the live users among `ids` in the writer's memory, read in one statement, as if it had just
+ * written them: each write over them is still guarded by the version read. An id not found stays
+ * unremembered, and its write reads it and answers 404 as before.
+ */
+export async function readUsersAhead(ctx: WriteContext, ids: string[]): Promise<void> {
+  for (const { user, json } of await findUsersById(ctx.db, ctx.tenant, ids)) ctx.recentUsers.remember(user, json);
+}
 
 export async function createUser(ctx: WriteContext, input: ScimData): Promise<StoredResource> {
   checkAllowedDomains(input, ctx.policy.allowedDomains);

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { database, type Database } from "../db/client.ts";
 import type { WriteContext, WritePolicy } from "../domain/context.ts";
 import { recentWrites } from "../domain/recent.ts";
-import { domains, type ResourceDomain } from "../domain/resources.ts";
+import { domains, type ResourceDomain, type WriteOp } from "../domain/resources.ts";
 import { keepingValuesUnique } from "../domain/unique.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
@@ -15,19 +15,26 @@ import { commitWaiters } from "./commit-waiters.ts";
 import { webhookAlarm } from "./webhook-alarm.ts";
 import type { WriteLog } from "../requests/record.ts";
 import { logStorageFailure } from "../lib/error-report.ts";
-import { capture, type WriteResult } from "./result.ts";
+import type { WriteResult } from "./result.ts";
+import { groupCommit, type QueuedWrite } from "./group-commit.ts";
 
 type TypeId = keyof typeof domains;
 
 /**
  * The single writer of one tenant. The input gate only holds while a Durable Object awaits its own
- * storage; an await on D1 lets the next call in. So every write is chained on `tail` and runs its
- * whole read-decide-batch with nobody in between. Besides the rate bucket, it keeps only copies of
- * what it last wrote (domain/recent.ts), each checked against D1's version when written over.
+ * storage; an await on D1 lets the next call in. So every write waits in `queue` and runs its whole
+ * read-decide-batch with nobody in between, or, when it reads nothing first, together with the
+ * writes queued beside it in one D1 batch (durable/group-commit.ts). Besides the rate bucket, it
+ * keeps only copies of what it last wrote (domain/recent.ts), each checked against D1's version
+ * when written over.
  */
 export class TenantWriter extends DurableObject<Env> {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: QueuedWrite[] = [];
+  private draining = false;
+  private readonly group: ReturnType<typeof groupCommit>;
+  // Writes' D1 (its batches may be committed together); the alarm and the feed's wait use D1 directly.
   private readonly db: Database;
+  private readonly direct: Database;
   // The tenant's write rate, exact across isolates; in memory, as an evicted object's bucket would have refilled.
   private bucket: Bucket | undefined;
   private readonly recentUsers = recentWrites();
@@ -36,14 +43,17 @@ export class TenantWriter extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.db = database(env.DB);
-    this.webhooks = webhookAlarm(ctx.storage, this.db, env.WEBHOOK_ALLOW_LOCAL_HTTP === "true");
+    this.group = groupCommit(env.DB);
+    this.db = database(this.group.binding);
+    this.direct = database(env.DB);
+    this.webhooks = webhookAlarm(ctx.storage, this.direct, env.WEBHOOK_ALLOW_LOCAL_HTTP === "true");
   }
 
   private serial<T>(
     tenant: string,
     type: TypeId,
     policy: WritePolicy,
+    op: WriteOp,
     work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>,
     hashedPasswords: readonly string[] = [],
     log?: WriteLog,
@@ -65,8 +75,16 @@ export class TenantWriter extends DurableObject<Env> {
       hashedPasswords,
       log: log && { entry: log, received },
     };
-    const run = this.tail.then(() => capture(() => keepingValuesUnique(ctx.type, () => work(domain, ctx))));
-    this.tail = run.catch(() => undefined);
+    const ahead = domain.readAhead;
+    const run = new Promise<WriteResult<T>>((settle) =>
+      this.queue.push({
+        work: () => keepingValuesUnique(ctx.type, () => work(domain, ctx)),
+        settle: settle as QueuedWrite["settle"],
+        readsNothing: () => domain.readsNothingFirst(ctx, op),
+        ahead: ahead && { id: () => ahead.which(ctx, op), read: (ids) => ahead.read(ctx, ids) },
+      }),
+    );
+    this.drain();
     run.then(
       (result) => {
         if (!result.ok) return;
@@ -81,10 +99,20 @@ export class TenantWriter extends DurableObject<Env> {
     return run;
   }
 
+  private async drain() {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      await this.group.drain(this.queue);
+    } finally {
+      this.draining = false;
+    }
+  }
+
   // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
   // `log`: the request's provisioning-log row, recorded by the write's own statement (a user's create, replace or patch).
   create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[], log?: WriteLog) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.create(ctx, data), hashes, log);
+    return this.serial(tenant, type, policy, { kind: "create" }, (d, ctx) => d.create(ctx, data), hashes, log);
   }
 
   replace(
@@ -97,7 +125,7 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
+    return this.serial(tenant, type, policy, { kind: "rewrite", id, ifMatch }, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
   }
 
   patch(
@@ -110,16 +138,16 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
+    return this.serial(tenant, type, policy, { kind: "rewrite", id, ifMatch }, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
   }
 
   remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
-    return this.serial(tenant, type, policy, (d, ctx) => d.remove(ctx, id, ifMatch));
+    return this.serial(tenant, type, policy, { kind: "remove", id, ifMatch }, (d, ctx) => d.remove(ctx, id, ifMatch));
   }
 
   /** The feed's long poll: resolves once a write commits after `afterSeq`, or after `ms`. Reads only the counter. */
   waitForCommit(tenant: string, afterSeq: number, ms: number) {
-    return this.commits.wait(ms, async () => (await lastSeq(this.db, tenant)) > afterSeq);
+    return this.commits.wait(ms, async () => (await lastSeq(this.direct, tenant)) > afterSeq);
   }
 
   /** A delivery pass now: an endpoint was added, enabled or rewound, or the cron found one behind. */
