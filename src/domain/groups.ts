@@ -34,6 +34,7 @@ import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { ResourceTypeDef } from "../scim/schema/resource-type.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { WriteContext } from "./context.ts";
+import type { WriteOp } from "./resources.ts";
 import { checkIfMatch } from "./precondition.ts";
 import { parseResource, type ScimData } from "../scim/validate.ts";
 
@@ -70,6 +71,29 @@ async function load(db: Database, tenantId: string, groupId: string, ids: string
 const idsOf = (refs: MemberRef[]) => [...new Set(refs.map((r) => r.value))].sort();
 
 const rowsFor = (refs: MemberRef[], rows: Map<string, MemberRow>) => idsOf(refs).map((id) => rows.get(id) as MemberRow);
+
+/**
+ * Whether a group write reaches D1 first with its batch (domain/resources.ts readsNothingFirst): not a
+ * create with members, a PUT, a PATCH with attribute operations, nor anything with If-Match; Entra's
+ * member PATCH does (patchMembers). Operations that do not parse are left to the write, which
+ * refuses them alone.
+ */
+export function groupWriteReadsNothing(_ctx: WriteContext, op: WriteOp): boolean {
+  switch (op.kind) {
+    case "create":
+      return op.data.members === undefined || (Array.isArray(op.data.members) && op.data.members.length === 0);
+    case "replace":
+      return false;
+    case "remove":
+      return op.ifMatch === undefined;
+    case "patch":
+      try {
+        return op.ifMatch === undefined && splitMemberOperations(op.ops).attributeOps.length === 0;
+      } catch {
+        return false;
+      }
+  }
+}
 
 /** Without members, a create is its insert (and its unique values) alone: there is nothing to check before it. */
 export async function createGroup({ db, tenant: tenantId, type }: WriteContext, input: ScimData): Promise<StoredResource> {

@@ -2,11 +2,14 @@ import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { StoredResource } from "../scim/serialize.ts";
 import type { ScimData } from "../scim/validate.ts";
 import type { WriteContext } from "./context.ts";
-import { createGroup, deleteGroup, patchGroup, replaceGroup } from "./groups.ts";
+import { createGroup, deleteGroup, groupWriteReadsNothing, patchGroup, replaceGroup } from "./groups.ts";
 import { createUser, deleteUser, patchUser, readUsersAhead, replaceUser, userToReadAhead, userWriteReadsNothing } from "./users.ts";
 
 /** Which write, as far as whether it reads before its batch depends on it. */
-export type WriteOp = { kind: "create" } | { kind: "rewrite" | "remove"; id: string; ifMatch?: string };
+export type WriteOp =
+  | { kind: "create"; data: ScimData }
+  | { kind: "replace" | "remove"; id: string; ifMatch?: string }
+  | { kind: "patch"; id: string; ifMatch?: string; ops: PatchOp[] };
 
 /** The writes of one resource type, as the tenant's writer runs them. */
 export interface ResourceDomain {
@@ -33,6 +36,5 @@ export const domains: Record<"User" | "Group", ResourceDomain> = {
     patch: patchUser,
     remove: deleteUser,
   },
-  // A group's writes read first, or end with a read (their response), or both: each runs alone.
-  Group: { readsNothingFirst: () => false, create: createGroup, replace: replaceGroup, patch: patchGroup, remove: deleteGroup },
+  Group: { readsNothingFirst: groupWriteReadsNothing, create: createGroup, replace: replaceGroup, patch: patchGroup, remove: deleteGroup },
 };

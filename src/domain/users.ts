@@ -56,9 +56,9 @@ const changedMeanwhile = (id: string): never => {
 };
 
 /**
- * What reads before its batch (domain/resources.ts readsNothingFirst): a create only when its
- * insert objects, a PATCH or PUT when the writer does not remember the user or If-Match is sent,
- * a delete when If-Match is sent.
+ * Whether a user write reaches D1 first with its batch (domain/resources.ts readsNothingFirst): a
+ * create reads only when its insert objects; a PATCH or PUT reads unless the writer remembers the
+ * user and no If-Match is sent; a DELETE reads only to check If-Match.
  */
 export function userWriteReadsNothing(ctx: WriteContext, op: WriteOp): boolean {
   if (op.kind === "create") return true;
@@ -70,7 +70,7 @@ export function userWriteReadsNothing(ctx: WriteContext, op: WriteOp): boolean {
  * writer's memory spares that read (a PATCH or PUT without If-Match of a user not remembered).
  */
 export function userToReadAhead(ctx: WriteContext, op: WriteOp): string | undefined {
-  return op.kind === "rewrite" && op.ifMatch === undefined && !ctx.recentUsers.has(op.id) ? op.id : undefined;
+  return (op.kind === "patch" || op.kind === "replace") && op.ifMatch === undefined && !ctx.recentUsers.has(op.id) ? op.id : undefined;
 }
 
 /**

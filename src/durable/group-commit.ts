@@ -1,9 +1,13 @@
-import { capture, type WriteResult } from "./result.ts";
+import { logStorageFailure } from "../lib/error-report.ts";
+import { isStorageFailure } from "../lib/storage-failure.ts";
+import { capture, unavailable, type WriteResult } from "./result.ts";
 
 /** A write queued at the tenant's writer: `work` runs it, `settle` answers its caller. */
 export interface QueuedWrite {
   work: () => Promise<unknown>;
   settle: (result: WriteResult<unknown>) => void;
+  /** The resource it writes over ("User:<id>"), if any: a group holds at most one write of each. */
+  resource?: string;
   /** Asked when the write's turn comes: it would reach D1 first with its one write batch, reading nothing before. */
   readsNothing: () => boolean;
   /** The id this write would read first, and how to read several such ids at once so that each then reads nothing. */
@@ -14,12 +18,14 @@ export interface QueuedWrite {
 // and each write brings at most a few.
 const MAX_GROUP = 25;
 
-interface Run {
-  write: QueuedWrite;
-  result: Promise<WriteResult<unknown>>;
-  /** The batch the write handed over, and how to resume it with that batch's outcome. */
-  handed?: { statements: D1PreparedStatement[]; resume: (results: D1Result[]) => void; fail: (error: unknown) => void };
+interface Handed {
+  statements: D1PreparedStatement[];
+  resume: (results: D1Result[]) => void;
+  fail: (error: unknown) => void;
 }
+
+/** A write of a group: how it ended, or the batch it handed over and waits on. */
+type Run = { write: QueuedWrite; result: Promise<WriteResult<unknown>>; handed?: Handed };
 
 /**
  * Group commit for a tenant's single writer. A D1 call from the writer costs about as much as the
@@ -28,19 +34,23 @@ interface Run {
  * each) run together: each write's code runs in turn, as it would alone, until it hands its batch
  * to the `binding` given here, where it waits; then every waiting batch goes to D1 as one batch, in
  * queue order, and each write's code resumes with its own statements' results, one write after the
- * other, so whatever a write does after its batch (a guarded update that found its row moved on
- * reads the row and tries again) runs alone, as before.
+ * other, so whatever a write does after its batch runs alone, as before.
  *
  * Nothing is assumed about an earlier write of the group having landed: each write plans from what
  * D1 and the writer's memory held before the group (its memory is updated only when a write
- * resumes), and each update is guarded by the version it started from. D1's batch is atomic, so
- * when it fails (a 409's constraint, a second writer, storage) nothing of the group landed: the
- * first run of each write is dropped where it waits, and each write runs again alone, in order,
- * and answers for itself.
+ * resumes), and each update is guarded by the version it started from. A group holds one write per
+ * resource, so a guard can only miss after a change made outside the writer (its write then reads
+ * and tries again, after the group). When the batch fails for a reason of its SQL (a 409's
+ * constraint, a refused member guard), nothing of it landed, D1's batch being atomic: the first
+ * run of each write is dropped where it waits, and each runs again alone, in order, and answers for
+ * itself. When storage fails, whether the batch landed is unknown, so no write is run again: each
+ * answers 503, as a write alone would, and its client retries.
  */
 export function groupCommit(d1: D1Database) {
   // Where the batch of the write being collected goes; undefined when batches go to D1 as they come.
   let collect: ((statements: D1PreparedStatement[]) => Promise<D1Result[]>) | undefined;
+  // Writes whose reads were made ahead once: one whose user was not found reads alone, not ahead again.
+  const readAheadFor = new WeakSet<QueuedWrite>();
 
   // What drizzle and db/client.ts use of a D1 binding: prepare, and batch, which is a write's
   // commit. Reads go straight through: a write in a group reads nothing (QueuedWrite.readsNothing).
@@ -53,54 +63,57 @@ export function groupCommit(d1: D1Database) {
 
   /** Runs `write` until it hands over its batch or ends. */
   async function collected(write: QueuedWrite): Promise<Run> {
-    const run: Run = { write, result: Promise.resolve({ ok: true, value: undefined }) };
-    const handedOver = new Promise<void>((handed) => {
+    let handed: Handed | undefined;
+    const handedOver = new Promise<void>((handing) => {
       collect = (statements) => {
         collect = undefined;
-        handed();
+        handing();
         return new Promise<D1Result[]>((resume, fail) => {
-          run.handed = { statements, resume, fail };
+          handed = { statements, resume, fail };
         });
       };
     });
-    run.result = alone(write);
+    const result = alone(write);
     // A write that ends before handing over a batch (bad input, a refused precondition) answers as it ended.
-    await Promise.race([handedOver, run.result]);
+    await Promise.race([handedOver, result]);
     collect = undefined;
-    return run;
+    return { write, result, handed };
   }
 
   /**
    * Takes writes from the head of `queue` while the next one reads nothing, asked when its turn
-   * comes (the write before it may have changed the answer: a delete forgets its user), and commits
-   * them together.
+   * comes (the write before it may have changed the answer: a delete forgets its user), and writes
+   * over no resource already in the group; and commits them together.
    */
   async function together(queue: QueuedWrite[]): Promise<void> {
     const runs: Run[] = [];
-    while (runs.length < MAX_GROUP && queue.length > 0 && queue[0].readsNothing()) {
-      runs.push(await collected(queue.shift() as QueuedWrite));
+    const resources = new Set<string>();
+    while (runs.length < MAX_GROUP && queue.length > 0 && !resources.has(queue[0].resource ?? "") && queue[0].readsNothing()) {
+      const write = queue.shift() as QueuedWrite;
+      if (write.resource) resources.add(write.resource);
+      runs.push(await collected(write));
     }
-    const handers = runs.filter((run) => run.handed);
+    const handers = runs.flatMap((run) => run.handed ?? []);
     let outcome: { results: D1Result[] } | { error: unknown };
     try {
-      outcome = { results: handers.length > 0 ? await d1.batch(handers.flatMap((run) => run.handed?.statements ?? [])) : [] };
+      outcome = { results: handers.length > 0 ? await d1.batch(handers.flatMap((handed) => handed.statements)) : [] };
     } catch (error) {
       outcome = { error };
     }
+    if ("error" in outcome && handers.length > 1 && isStorageFailure(outcome.error)) logStorageFailure("write_failed", outcome.error);
     let offset = 0;
-    for (const run of runs) {
-      const { handed } = run;
-      if (handed && !("results" in outcome) && handers.length > 1) {
-        run.write.settle(await alone(run.write));
-        continue;
-      }
-      if (handed && "results" in outcome) {
+    for (const { write, result, handed } of runs) {
+      if (!handed) write.settle(await result);
+      else if ("results" in outcome) {
         handed.resume(outcome.results.slice(offset, offset + handed.statements.length));
         offset += handed.statements.length;
-      }
-      // The group's only batch failed on its own account, as it would have alone.
-      else if (handed && "error" in outcome) handed.fail(outcome.error);
-      run.write.settle(await run.result);
+        write.settle(await result);
+      } else if (handers.length === 1) {
+        // The group's only batch failed on its own account: it meets the failure as it would alone.
+        handed.fail(outcome.error);
+        write.settle(await result);
+      } else if (isStorageFailure(outcome.error)) write.settle({ ok: false, error: unavailable().toData() });
+      else write.settle(await alone(write));
     }
   }
 
@@ -116,10 +129,11 @@ export function groupCommit(d1: D1Database) {
     let reader: QueuedWrite["ahead"];
     let run = 0;
     for (const write of queue.slice(0, MAX_GROUP)) {
-      const id = write.ahead?.id();
+      const id = readAheadFor.has(write) ? undefined : write.ahead?.id();
       if (id === undefined && !write.readsNothing()) break;
       run++;
       if (id === undefined) continue;
+      readAheadFor.add(write);
       ids.push(id);
       reader ??= write.ahead;
     }

@@ -80,6 +80,7 @@ export class TenantWriter extends DurableObject<Env> {
       this.queue.push({
         work: () => keepingValuesUnique(ctx.type, () => work(domain, ctx)),
         settle: settle as QueuedWrite["settle"],
+        resource: op.kind === "create" ? undefined : `${type}:${op.id}`,
         readsNothing: () => domain.readsNothingFirst(ctx, op),
         ahead: ahead && { id: () => ahead.which(ctx, op), read: (ids) => ahead.read(ctx, ids) },
       }),
@@ -112,7 +113,7 @@ export class TenantWriter extends DurableObject<Env> {
   // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
   // `log`: the request's provisioning-log row, recorded by the write's own statement (a user's create, replace or patch).
   create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[], log?: WriteLog) {
-    return this.serial(tenant, type, policy, { kind: "create" }, (d, ctx) => d.create(ctx, data), hashes, log);
+    return this.serial(tenant, type, policy, { kind: "create", data }, (d, ctx) => d.create(ctx, data), hashes, log);
   }
 
   replace(
@@ -125,7 +126,7 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, { kind: "rewrite", id, ifMatch }, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
+    return this.serial(tenant, type, policy, { kind: "replace", id, ifMatch }, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
   }
 
   patch(
@@ -138,7 +139,7 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, { kind: "rewrite", id, ifMatch }, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
+    return this.serial(tenant, type, policy, { kind: "patch", id, ifMatch, ops }, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
   }
 
   remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
