@@ -229,10 +229,12 @@ const REFUSED = "scim-edge: group write refused: ";
  * A statement that fails its batch, so that D1 rolls the batch back, unless the group exists and each
  * of `ids` is a live User or Group of the tenant other than the group. SQLite has RAISE only in
  * triggers: json_extract with a path that is no JSON path fails, naming the path. The path depends on
- * the row, so SQLite cannot evaluate it once up front (as it does constant expressions) for no row.
+ * the row, so SQLite cannot evaluate it once up front (as it does constant expressions) for no row;
+ * it carries the id's length, never the id: a client's text in D1's message could read as a storage
+ * failure's ("... Network connection lost") and turn a 400 into a 503 (lib/storage-failure.ts).
  */
 export function memberGuardStatement(db: Database, tenantId: string, groupId: string, ids: string[]) {
-  return db.select({ refused: sql`json_extract('{}', ${REFUSED} || bad.id)` }).from(sql`(
+  return db.select({ refused: sql`json_extract('{}', ${REFUSED} || length(bad.id))` }).from(sql`(
     SELECT m.value AS id FROM ${memberLookup(sql`${tenantId}`, ids)} WHERE (u.id IS NULL AND g.id IS NULL) OR m.value = ${groupId}
     UNION ALL
     SELECT s.value FROM json_each(json_array(${groupId})) AS s

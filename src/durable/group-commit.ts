@@ -1,4 +1,4 @@
-import { logStorageFailure } from "../lib/error-report.ts";
+import { logInternalError, logStorageFailure } from "../lib/error-report.ts";
 import { isStorageFailure } from "../lib/storage-failure.ts";
 import { capture, unavailable, type WriteResult } from "./result.ts";
 
@@ -37,7 +37,7 @@ type Run = { write: QueuedWrite; result: Promise<WriteResult<unknown>>; handed?:
  * other, so whatever a write does after its batch runs alone, as before.
  *
  * Nothing is assumed about an earlier write of the group having landed: each write plans from what
- * D1 and the writer's memory held before the group (its memory is updated only when a write
+ * D1 and the writer's memory held before the group (a write adds to that memory only when it
  * resumes), and each update is guarded by the version it started from. A group holds one write per
  * resource, so a guard can only miss after a change made outside the writer (its write then reads
  * and tries again, after the group). When the batch fails for a reason of its SQL (a 409's
@@ -60,6 +60,25 @@ export function groupCommit(d1: D1Database) {
   } as unknown as D1Database;
 
   const alone = (write: QueuedWrite) => capture(write.work);
+
+  // The questions asked of a write run outside it: one that throws (a bug) must not stop the queue,
+  // whose writes would then never be answered. Such a write runs alone, as any write safely can.
+  const readsNothing = (write: QueuedWrite) => {
+    try {
+      return write.readsNothing();
+    } catch (error) {
+      logInternalError(error);
+      return false;
+    }
+  };
+  const aheadId = (write: QueuedWrite) => {
+    try {
+      return write.ahead?.id();
+    } catch (error) {
+      logInternalError(error);
+      return undefined;
+    }
+  };
 
   /** Runs `write` until it hands over its batch or ends. */
   async function collected(write: QueuedWrite): Promise<Run> {
@@ -88,7 +107,7 @@ export function groupCommit(d1: D1Database) {
   async function together(queue: QueuedWrite[]): Promise<void> {
     const runs: Run[] = [];
     const resources = new Set<string>();
-    while (runs.length < MAX_GROUP && queue.length > 0 && !resources.has(queue[0].resource ?? "") && queue[0].readsNothing()) {
+    while (runs.length < MAX_GROUP && queue.length > 0 && !resources.has(queue[0].resource ?? "") && readsNothing(queue[0])) {
       const write = queue.shift() as QueuedWrite;
       if (write.resource) resources.add(write.resource);
       runs.push(await collected(write));
@@ -129,8 +148,8 @@ export function groupCommit(d1: D1Database) {
     let reader: QueuedWrite["ahead"];
     let run = 0;
     for (const write of queue.slice(0, MAX_GROUP)) {
-      const id = readAheadFor.has(write) ? undefined : write.ahead?.id();
-      if (id === undefined && !write.readsNothing()) break;
+      const id = readAheadFor.has(write) ? undefined : aheadId(write);
+      if (id === undefined && !readsNothing(write)) break;
       run++;
       if (id === undefined) continue;
       readAheadFor.add(write);
@@ -144,8 +163,8 @@ export function groupCommit(d1: D1Database) {
   /** Runs the queue's writes until it is empty: the next write alone, or it and those after it that read nothing, together. */
   async function drain(queue: QueuedWrite[]): Promise<void> {
     while (queue.length > 0) {
-      if (queue.length > 1 && !queue[0].readsNothing()) await readAhead(queue);
-      if (queue.length > 1 && queue[0].readsNothing()) await together(queue);
+      if (queue.length > 1 && !readsNothing(queue[0])) await readAhead(queue);
+      if (queue.length > 1 && readsNothing(queue[0])) await together(queue);
       else {
         const write = queue.shift() as QueuedWrite;
         write.settle(await alone(write));

@@ -7,9 +7,9 @@ import { ScimError, type ScimErrorData } from "../scim/errors.ts";
 export type WriteResult<T> = { ok: true; value: T } | { ok: false; error: ScimErrorData } | { ok: false; internal: ErrorReport };
 
 /**
- * A storage failure inside a write (D1 unreachable, reset or overloaded) left nothing behind, since
- * each write is one atomic batch, so the client may retry (Entra does). Anything else that is not a
- * ScimError is a bug, which a retry would only repeat.
+ * A storage failure inside a write (D1 unreachable, reset or overloaded) left nothing half-written,
+ * since each write is one atomic batch, so the client may retry (Entra does). Anything else that is
+ * not a ScimError is a bug, which a retry would only repeat.
  */
 export async function capture<T>(work: () => Promise<T>): Promise<WriteResult<T>> {
   try {
@@ -22,8 +22,9 @@ export async function capture<T>(work: () => Promise<T>): Promise<WriteResult<T>
   }
 }
 
-export const unavailable = () =>
-  ScimError.retryLater(503, "storage is temporarily unavailable; nothing was changed, retry the request", 30);
+// A storage failure can come after D1 committed (the connection lost on the way back), so the
+// message promises nothing about the write: a retry of one that landed answers as a repeat does.
+export const unavailable = () => ScimError.retryLater(503, "storage is temporarily unavailable; retry the request", 30);
 
 export function unwrap<T>(result: WriteResult<T>): T {
   if (result.ok) return result.value;

@@ -203,7 +203,8 @@ describe("group commit", () => {
       expect(created.status).toBe(201);
       groups.push(created.body.id);
     }
-    const unknown = crypto.randomUUID();
+    // A client's text that reads like a storage failure's must not make the refusal look like one.
+    const unknown = "x Network connection lost";
     const { trips } = await roundTripsOf(async () => {
       const responses = await Promise.all(
         groups.map((id, i) =>
@@ -224,6 +225,13 @@ describe("group commit", () => {
     const recorded = await events(tenant.name);
     expect(recorded.map((e) => e.seq)).toEqual(Array.from({ length: recorded.length }, (_, i) => i + 1));
     expect(recorded.filter((e) => e.type === "group.member_added")).toHaveLength(5);
+    const overloaded = await send(
+      tenant,
+      "PATCH",
+      `/Groups/${encodeURIComponent("D1 DB is overloaded")}`,
+      patch({ op: "add", path: "members", value: [{ value: users[0] }] }),
+    );
+    expect(overloaded.status).toBe(404);
   });
 
   it("creates groups sent at once together, each answered and recorded", async () => {
