@@ -1,5 +1,5 @@
 import { abortAllDurableObjects, createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { database } from "../../src/db/client.ts";
 import worker from "../../src/index.ts";
 import { sha256Hex } from "../../src/lib/crypto.ts";
@@ -12,6 +12,7 @@ import {
   tenantsActivity,
   tenantsActivityQuery,
 } from "../../src/requests/read.ts";
+import { type LogRow, logId, recordLater, settled } from "../../src/requests/record.ts";
 import { adminGet, createAdminKey } from "../helpers/admin.ts";
 import { CLIENT_CREDENTIALS, createClient, tokenCall } from "../helpers/oauth.ts";
 import { statementPlan } from "../helpers/query-plan.ts";
@@ -281,6 +282,55 @@ describe("a writer reset mid-burst", () => {
     // The reset did land mid-burst: the writes it cut off were answered 503.
     expect(expected[503]).toBeGreaterThan(0);
     expect(expected[201]).toBeGreaterThan(0);
+  });
+});
+
+describe("buffered rows", () => {
+  const readRow = (tenant: string): LogRow => {
+    const time = new Date().toISOString();
+    return {
+      tenant,
+      id: logId(time),
+      time,
+      method: "GET",
+      path: "/scim/v2/Users",
+      status: 200,
+      durationMs: 1,
+      scimType: null,
+      detail: null,
+      resourceId: null,
+      credentialKind: "secret_token",
+      credentialId: null,
+      correlationId: null,
+      requestBody: null,
+      responseBody: null,
+    };
+  };
+
+  it("one flush per window, held by the read that opened it; a window cancelled with its read is opened again by the next", async () => {
+    const tenant = await createTenant("window");
+    const db = database(env.DB);
+    await settled();
+    vi.useFakeTimers();
+    try {
+      const held: Promise<unknown>[] = [];
+      const hold = (work: Promise<unknown>) => held.push(work);
+      recordLater(db, readRow(tenant.name), hold);
+      recordLater(db, readRow(tenant.name), hold);
+      expect(held).toHaveLength(1);
+      // The opener's timer dies with its request; the row after it only joins the window.
+      vi.clearAllTimers();
+      recordLater(db, readRow(tenant.name), hold);
+      expect(held).toHaveLength(1);
+      vi.setSystemTime(Date.now() + 400);
+      recordLater(db, readRow(tenant.name), hold);
+      expect(held).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(200);
+      await held[1];
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await logRows(tenant.name)).toHaveLength(4);
   });
 });
 
