@@ -7,7 +7,8 @@ import { verdictOf } from "./verdict.ts";
 
 // Reading the provisioning log: the admin API, the CLI's JSON and the console render these shapes
 // (the contract of issue 17). Every query is one tenant's, on the primary key (tenant_id, id) or the
-// (tenant_id, status, id) index; ids start with the request's ISO time, so a time bound is an id bound.
+// (tenant_id, status, id) index of failures; ids start with the request's ISO time, so a time bound
+// is an id bound.
 
 export type { Credential, CredentialKind, LoggedRequest } from "./logged.ts";
 
@@ -51,6 +52,10 @@ export interface FailureGroup {
 
 const HOUR_MS = 3_600_000;
 const FAILED = 400;
+// The condition of the partial index request_log_tenant_status (db/schema.ts), written as the index
+// writes it: SQLite uses a partial index only for a query that names its WHERE term, with the literal
+// (a bound 400 would not match).
+const failedSql = sql.raw(`"request_log"."status" >= ${FAILED}`);
 
 /** "4xx", "5xx" or a status code as the inclusive range it means; null when it is none of these. */
 export function statusRange(status: string): [number, number] | null {
@@ -59,27 +64,36 @@ export function statusRange(status: string): [number, number] | null {
   return /^[1-5]\d\d$/.test(status) ? [Number(status), Number(status)] : null;
 }
 
+/**
+ * The statement of listRequests, apart so its plan can be checked: failures from the index of
+ * failures, any other status by scanning the tenant's primary key range newest first.
+ */
+export function listRequestsQuery(db: Database, tenant: string, q: RequestQuery) {
+  const conditions: (SQL | undefined)[] = [eq(requestLog.tenantId, tenant)];
+  if (q.status !== undefined) {
+    const range = statusRange(q.status);
+    if (range === null) throw new RangeError(`status filter "${q.status}" is not 4xx, 5xx or a status code`);
+    if (range[0] >= FAILED) conditions.push(failedSql);
+    conditions.push(sql`${requestLog.status} BETWEEN ${range[0]} AND ${range[1]}`);
+  }
+  if (q.since !== undefined) conditions.push(gte(requestLog.id, q.since));
+  if (q.until !== undefined) conditions.push(lt(requestLog.id, q.until));
+  if (q.cursor !== undefined) conditions.push(lt(requestLog.id, q.cursor));
+  return db
+    .select()
+    .from(requestLog)
+    .where(and(...conditions))
+    .orderBy(desc(requestLog.id))
+    .limit(q.limit + 1);
+}
+
 /** Newest first; nextCursor continues after the last request returned. */
 export async function listRequests(
   db: Database,
   tenant: string,
   q: RequestQuery,
 ): Promise<{ requests: LoggedRequest[]; nextCursor: string | null }> {
-  const conditions: (SQL | undefined)[] = [eq(requestLog.tenantId, tenant)];
-  if (q.status !== undefined) {
-    const range = statusRange(q.status);
-    if (range === null) throw new RangeError(`status filter "${q.status}" is not 4xx, 5xx or a status code`);
-    conditions.push(sql`${requestLog.status} BETWEEN ${range[0]} AND ${range[1]}`);
-  }
-  if (q.since !== undefined) conditions.push(gte(requestLog.id, q.since));
-  if (q.until !== undefined) conditions.push(lt(requestLog.id, q.until));
-  if (q.cursor !== undefined) conditions.push(lt(requestLog.id, q.cursor));
-  const rows = await db
-    .select()
-    .from(requestLog)
-    .where(and(...conditions))
-    .orderBy(desc(requestLog.id))
-    .limit(q.limit + 1);
+  const rows = await listRequestsQuery(db, tenant, q);
   const page = rows.slice(0, q.limit);
   return { requests: page.map(toLogged), nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
 }
@@ -112,7 +126,7 @@ function percentile(histogram: { ms: number; n: number }[], total: number, share
 
 function windowQueries(db: Database, tenant: string, since: string) {
   const inWindow = and(eq(requestLog.tenantId, tenant), gte(requestLog.id, since));
-  const failed = and(inWindow, gte(requestLog.status, FAILED));
+  const failed = and(inWindow, failedSql);
   return [
     db
       .select({
@@ -177,7 +191,7 @@ export async function tenantHealth(db: Database, tenant: string, now: Date): Pro
   const run = db
     .select({ since: sql<string | null>`min(${requestLog.time})` })
     .from(requestLog)
-    .where(and(ofTenant, eq(requestLog.status, 401), sql`${requestLog.id} > coalesce((${lastOther}), '')`));
+    .where(and(ofTenant, failedSql, eq(requestLog.status, 401), sql`${requestLog.id} > coalesce((${lastOther}), '')`));
   const [d1, d2, d3, d4, w1, w2, w3, w4, runRows] = await db.batch([
     ...windowQueries(db, tenant, dayAgo),
     ...windowQueries(db, tenant, weekAgo),
@@ -212,7 +226,7 @@ export function tenantsActivityQuery(db: Database, scope: string, now: Date) {
   const inDay = sql`${requestLog.id} >= ${dayAgo}`;
   // Correlated on the outer row's tenant; the inner tables are aliased so the outer name stays the outer row.
   const unauthorizedSince = sql<string | null>`(SELECT min(r.time) FROM request_log r WHERE r.tenant_id = ${requestLog.tenantId}
-    AND r.status = 401 AND r.id > coalesce((SELECT max(o.id) FROM request_log o WHERE o.tenant_id = ${requestLog.tenantId} AND o.status <> 401), ''))`;
+    AND r.status >= ${sql.raw(String(FAILED))} AND r.status = 401 AND r.id > coalesce((SELECT max(o.id) FROM request_log o WHERE o.tenant_id = ${requestLog.tenantId} AND o.status <> 401), ''))`;
   return db
     .select({
       tenant: tenants.id,
@@ -285,7 +299,7 @@ const reasonOf = (status: number, scimType: string | null) => `${status} ${scimT
 
 /** Failures since `since`, grouped by status and scimType, most frequent first, each with its latest 3. */
 export async function failureGroups(db: Database, tenant: string, since: Date): Promise<FailureGroup[]> {
-  const failed = and(eq(requestLog.tenantId, tenant), gte(requestLog.id, since.toISOString()), gte(requestLog.status, FAILED));
+  const failed = and(eq(requestLog.tenantId, tenant), gte(requestLog.id, since.toISOString()), failedSql);
   const rank = sql<number>`row_number() OVER (PARTITION BY ${requestLog.status}, ${requestLog.scimType} ORDER BY ${requestLog.id} DESC)`.as(
     "rank",
   );
