@@ -5,11 +5,12 @@ import type { WriteContext } from "./context.ts";
 import { createGroup, deleteGroup, groupWriteReadsNothing, patchGroup, replaceGroup } from "./groups.ts";
 import { createUser, deleteUser, patchUser, readUsersAhead, replaceUser, userToReadAhead, userWriteReadsNothing } from "./users.ts";
 
-/** Which write, as far as whether it reads before its batch depends on it. */
+/** A write, as the tenant's writer is asked for it. */
 export type WriteOp =
   | { kind: "create"; data: ScimData }
-  | { kind: "replace" | "remove"; id: string; ifMatch?: string }
-  | { kind: "patch"; id: string; ifMatch?: string; ops: PatchOp[] };
+  | { kind: "replace"; id: string; data: ScimData; ifMatch?: string }
+  | { kind: "patch"; id: string; ops: PatchOp[]; ifMatch?: string }
+  | { kind: "remove"; id: string; ifMatch?: string };
 
 /** The writes of one resource type, as the tenant's writer runs them. */
 export interface ResourceDomain {
@@ -38,3 +39,17 @@ export const domains: Record<"User" | "Group", ResourceDomain> = {
   },
   Group: { readsNothingFirst: groupWriteReadsNothing, create: createGroup, replace: replaceGroup, patch: patchGroup, remove: deleteGroup },
 };
+
+/** Runs `op` with the domain of its resource type. */
+export function perform(domain: ResourceDomain, ctx: WriteContext, op: WriteOp): Promise<unknown> {
+  switch (op.kind) {
+    case "create":
+      return domain.create(ctx, op.data);
+    case "replace":
+      return domain.replace(ctx, op.id, op.data, op.ifMatch);
+    case "patch":
+      return domain.patch(ctx, op.id, op.ops, op.ifMatch);
+    case "remove":
+      return domain.remove(ctx, op.id, op.ifMatch);
+  }
+}

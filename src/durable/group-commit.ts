@@ -160,8 +160,11 @@ export function groupCommit(d1: D1Database) {
     await reader.read([...new Set(ids)]).catch(() => undefined);
   }
 
+  const queue: QueuedWrite[] = [];
+  let draining = false;
+
   /** Runs the queue's writes until it is empty: the next write alone, or it and those after it that read nothing, together. */
-  async function drain(queue: QueuedWrite[]): Promise<void> {
+  async function drain(): Promise<void> {
     while (queue.length > 0) {
       if (queue.length > 1 && !readsNothing(queue[0])) await readAhead(queue);
       if (queue.length > 1 && readsNothing(queue[0])) await together(queue);
@@ -172,5 +175,15 @@ export function groupCommit(d1: D1Database) {
     }
   }
 
-  return { binding, drain };
+  /** Queues `write`, and runs the queue unless it is running already. */
+  function enqueue(write: QueuedWrite): void {
+    queue.push(write);
+    if (draining) return;
+    draining = true;
+    drain().finally(() => {
+      draining = false;
+    });
+  }
+
+  return { binding, enqueue };
 }

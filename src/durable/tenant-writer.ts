@@ -2,11 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import { database, type Database } from "../db/client.ts";
 import type { WriteContext, WritePolicy } from "../domain/context.ts";
 import { recentWrites } from "../domain/recent.ts";
-import { domains, type ResourceDomain, type WriteOp } from "../domain/resources.ts";
+import { domains, perform, type WriteOp } from "../domain/resources.ts";
 import { keepingValuesUnique } from "../domain/unique.ts";
 import type { Env } from "../env.ts";
 import type { PatchOp } from "../scim/patch/normalise.ts";
 import type { ScimData } from "../scim/validate.ts";
+import type { StoredResource } from "../scim/serialize.ts";
 import { tenantResourceTypes } from "../tenancy/resource-types.ts";
 import { type Bucket, take } from "../ratelimit/bucket.ts";
 import { tooManyRequests } from "../ratelimit/tenant.ts";
@@ -22,15 +23,13 @@ type TypeId = keyof typeof domains;
 
 /**
  * The single writer of one tenant. The input gate only holds while a Durable Object awaits its own
- * storage; an await on D1 lets the next call in. So every write waits in `queue` and runs its whole
+ * storage; an await on D1 lets the next call in. So every write waits in a queue and runs its whole
  * read-decide-batch with nobody in between, or, when it reads nothing first, together with the
  * writes queued beside it in one D1 batch (durable/group-commit.ts). Besides the rate bucket, it
  * keeps only copies of what it last wrote (domain/recent.ts), each checked against D1's version
  * when written over.
  */
 export class TenantWriter extends DurableObject<Env> {
-  private readonly queue: QueuedWrite[] = [];
-  private draining = false;
   private readonly group: ReturnType<typeof groupCommit>;
   // Writes' D1 (its batches may be committed together); the alarm and the feed's wait use D1 directly.
   private readonly db: Database;
@@ -54,7 +53,6 @@ export class TenantWriter extends DurableObject<Env> {
     type: TypeId,
     policy: WritePolicy,
     op: WriteOp,
-    work: (domain: ResourceDomain, ctx: WriteContext) => Promise<T>,
     hashedPasswords: readonly string[] = [],
     log?: WriteLog,
   ) {
@@ -77,15 +75,14 @@ export class TenantWriter extends DurableObject<Env> {
     };
     const ahead = domain.readAhead;
     const run = new Promise<WriteResult<T>>((settle) =>
-      this.queue.push({
-        work: () => keepingValuesUnique(ctx.type, () => work(domain, ctx)),
+      this.group.enqueue({
+        work: () => keepingValuesUnique(ctx.type, () => perform(domain, ctx, op)),
         settle: settle as QueuedWrite["settle"],
         resource: op.kind === "create" ? undefined : `${type}:${op.id}`,
         readsNothing: () => domain.readsNothingFirst(ctx, op),
         ahead: ahead && { id: () => ahead.which(ctx, op), read: (ids) => ahead.read(ctx, ids) },
       }),
     );
-    this.drain();
     run.then(
       (result) => {
         if (!result.ok) return;
@@ -100,20 +97,10 @@ export class TenantWriter extends DurableObject<Env> {
     return run;
   }
 
-  private async drain() {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      await this.group.drain(this.queue);
-    } finally {
-      this.draining = false;
-    }
-  }
-
   // `hashes`: the password hashes the Worker put in the data or operations (domain/passwords.ts).
   // `log`: the request's provisioning-log row, recorded by the write's own statement (a user's create, replace or patch).
   create(tenant: string, type: TypeId, policy: WritePolicy, data: ScimData, hashes?: string[], log?: WriteLog) {
-    return this.serial(tenant, type, policy, { kind: "create", data }, (d, ctx) => d.create(ctx, data), hashes, log);
+    return this.serial<StoredResource>(tenant, type, policy, { kind: "create", data }, hashes, log);
   }
 
   replace(
@@ -126,7 +113,7 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, { kind: "replace", id, ifMatch }, (d, ctx) => d.replace(ctx, id, data, ifMatch), hashes, log);
+    return this.serial<StoredResource>(tenant, type, policy, { kind: "replace", id, data, ifMatch }, hashes, log);
   }
 
   patch(
@@ -139,11 +126,11 @@ export class TenantWriter extends DurableObject<Env> {
     hashes?: string[],
     log?: WriteLog,
   ) {
-    return this.serial(tenant, type, policy, { kind: "patch", id, ifMatch, ops }, (d, ctx) => d.patch(ctx, id, ops, ifMatch), hashes, log);
+    return this.serial<StoredResource>(tenant, type, policy, { kind: "patch", id, ops, ifMatch }, hashes, log);
   }
 
   remove(tenant: string, type: TypeId, policy: WritePolicy, id: string, ifMatch?: string) {
-    return this.serial(tenant, type, policy, { kind: "remove", id, ifMatch }, (d, ctx) => d.remove(ctx, id, ifMatch));
+    return this.serial<void>(tenant, type, policy, { kind: "remove", id, ifMatch });
   }
 
   /** The feed's long poll: resolves once a write commits after `afterSeq`, or after `ms`. Reads only the counter. */
